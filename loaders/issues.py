@@ -1,0 +1,96 @@
+"""Errors and warnings about an upload, told in the user's language.
+
+An issue keeps its facts (file, sheet, Excel row, the header as the user wrote it, the value)
+and a message key; the text is made when it is shown, so one validation serves kk, ru and en.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+from i18n import t
+
+Level = Literal["error", "warning"]
+
+
+class Tr(NamedTuple):
+    """A parameter that is itself a catalog key (a table name, a column label)."""
+
+    key: str
+
+
+class EnumValues(NamedTuple):
+    """A parameter listing the values of an enum in the user's language."""
+
+    enum: type[StrEnum]
+
+
+def _render(value: object, lang: str) -> str:
+    if isinstance(value, Tr):
+        return t(value.key, lang)
+    if isinstance(value, Issue):
+        return value.message(lang)
+    if isinstance(value, EnumValues):
+        from .normalise import enum_labels
+
+        return ", ".join(enum_labels(value.enum, lang))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Issue:
+    level: Level
+    code: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        params = {k: _render(v, lang) for k, v in self.params.items()}
+        return t(f"issue.{self.code}", lang, **params, value=self.value or "", column=self.column or "")
+
+    def as_row(self, lang: str) -> dict[str, object]:
+        """One line of the error table: level, file, sheet, row, column, value, reason."""
+        return {
+            "level": t(f"issue.level.{self.level}", lang),
+            "file": self.file,
+            "sheet": self.sheet or "",
+            "row": self.row,
+            "column": self.column or "",
+            "value": self.value or "",
+            "reason": self.message(lang),
+        }
+
+
+ISSUE_COLUMNS = ("level", "file", "sheet", "row", "column", "value", "reason")
+
+
+class ReadError(Exception):
+    """The file cannot be read at all (not a spreadsheet, broken, wrong encoding...)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {params}")
+
+    def issue(self) -> Issue:
+        file = str(self.params.get("file", ""))
+        return Issue("error", self.code, file, params=dict(self.params))
+
+
+def display_value(value: object, limit: int = 60) -> str:
+    """A cell's value as the user typed it, shortened for a message."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        iso = getattr(value, "isoformat", None)
+        text = str(iso()) if callable(iso) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,186 @@
+"""Files in, grids of cells out: one function for a browser upload and a path on disk.
+
+``.xlsx``/``.xlsm``/``.xls``/``.ods`` are read with calamine (formula cells give their cached
+values); ``.csv`` with encoding detection (UTF-8, UTF-8 with BOM, cp1251, cp1252) and delimiter
+sniffing (``,`` ``;`` tab). A grid keeps the sheet exactly as the user sees it: row 0 is Excel
+row 1, so error messages can name the row the user will look for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Final
+
+import python_calamine
+
+from .issues import ReadError
+
+SPREADSHEET_EXTS: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_EXTS: Final = (".csv", ".txt", ".tsv")
+DELIMITERS: Final = (",", ";", "\t")
+
+Source = str | Path | bytes | BinaryIO
+
+
+@dataclass
+class Grid:
+    """One sheet (or one CSV file) as read."""
+
+    file: str
+    sheet: str | None
+    rows: list[list[object]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    @property
+    def place(self) -> str:
+        """What the user calls this grid: the sheet name, or the file name for a CSV."""
+        return self.sheet if self.sheet is not None else self.file
+
+    @property
+    def stem(self) -> str:
+        return self.sheet if self.sheet is not None else Path(self.file).stem
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The bytes of one file and the name it was uploaded or saved under."""
+
+    name: str
+    data: bytes
+
+
+def load(source: Source, name: str | None = None) -> Loaded:
+    """Bytes and a display name from a path, bytes, or a file object (``st.file_uploader``)."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            return Loaded(name or path.name, path.read_bytes())
+        except OSError as exc:
+            raise ReadError("file_unreadable", file=name or path.name, reason=exc.strerror or str(exc)) from exc
+    if isinstance(source, bytes):
+        return Loaded(name or "upload", source)
+    data = source.read()
+    return Loaded(name or getattr(source, "name", None) or "upload", data)
+
+
+def read_grids(
+    source: Source | Loaded,
+    name: str | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> list[Grid]:
+    """Every sheet of a workbook, or the one grid of a CSV file."""
+    loaded = source if isinstance(source, Loaded) else load(source, name)
+    if not loaded.data:
+        raise ReadError("file_empty", file=loaded.name)
+    kind = _kind(loaded)
+    if kind == "csv":
+        return [read_csv(loaded, encoding=encoding, delimiter=delimiter)]
+    return read_workbook(loaded)
+
+
+def _kind(loaded: Loaded) -> str:
+    ext = Path(loaded.name).suffix.casefold()
+    head = loaded.data[:8]
+    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "workbook"
+    if ext in SPREADSHEET_EXTS:
+        return "workbook"  # calamine will say what is wrong with it
+    if ext in CSV_EXTS or _looks_like_text(loaded.data):
+        return "csv"
+    raise ReadError("not_a_spreadsheet", file=loaded.name)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:4096]
+    return b"\x00" not in sample
+
+
+def read_workbook(loaded: Loaded) -> list[Grid]:
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(loaded.data))
+    except python_calamine.PasswordError as exc:
+        raise ReadError("workbook_password", file=loaded.name) from exc
+    except Exception as exc:  # calamine raises several error types for broken files
+        if Path(loaded.name).suffix.casefold() in SPREADSHEET_EXTS or loaded.data[:2] == b"PK":
+            raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
+        raise ReadError("not_a_spreadsheet", file=loaded.name) from exc
+    grids = []
+    for meta in book.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        try:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows: list[list[object]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merged = list(sheet.merged_cell_ranges or [])
+        except Exception as exc:
+            raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
+        grids.append(Grid(loaded.name, meta.name, rows, merged))
+    return grids
+
+
+# CSV ----------------------------------------------------------------------------------------
+
+_CYRILLIC_1251 = re.compile(rb"[\xc0-\xff]{3,}")
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes; else cp1251 for Russian-locale Excel,
+    told from cp1252 by runs of bytes that are Cyrillic letters in cp1251."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    high = sum(1 for b in data if b >= 0x80)
+    cyr_runs = sum(len(m) for m in _CYRILLIC_1251.findall(data))
+    return "cp1251" if high and cyr_runs / high > 0.5 else "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first records into the most, equally long, fields."""
+    sample = text[:65536]
+    best, best_score = ",", -1.0
+    for delim in DELIMITERS:
+        try:
+            rows = [r for r, _ in zip(csv.reader(io.StringIO(sample), delimiter=delim), range(30), strict=False)]
+        except csv.Error:
+            continue
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if len(rows) > 1:
+            rows = rows[:-1]  # the last sampled record may be cut off
+        if not rows:
+            continue
+        widths = [len(r) for r in rows]
+        common = max(set(widths), key=widths.count)
+        if common < 2:
+            continue
+        score = common * widths.count(common) / len(widths)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | None = None) -> Grid:
+    enc = encoding or detect_encoding(loaded.data)
+    try:
+        text = loaded.data.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ReadError("csv_encoding", file=loaded.name, encoding=enc) from exc
+    if "\x00" in text:
+        raise ReadError("not_a_spreadsheet", file=loaded.name)
+    delim = delimiter or sniff_delimiter(text)
+    try:
+        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    except csv.Error as exc:
+        raise ReadError("csv_broken", file=loaded.name, reason=str(exc)) from exc
+    return Grid(loaded.name, None, rows)

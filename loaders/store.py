@@ -1,0 +1,262 @@
+"""The versioned store in DuckDB.
+
+Every table of the contract has a history table ``h_<table>`` holding every version of every
+row with the batch that wrote it, and a view ``<table>`` with the current version of each
+natural key among the batches still applied. An import is one batch, written in one
+transaction; a rollback marks a batch (and every later one) rolled back, which restores the
+state before it. Nothing is ever deleted.
+
+SQL here only ever interpolates identifiers taken from the schema (an allowlist); values are
+always bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import pandas as pd
+
+from .schema import TABLES, FieldSpec, TableSpec, table_specs
+
+SCHEMA_VERSION: Final = 1
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
+DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
+
+
+def default_db_path() -> Path:
+    """``PMO_DB`` if set, else ``data/pmo.duckdb`` in the project."""
+    env = os.environ.get("PMO_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store; ``":memory:"`` gives a private in-memory store."""
+    target = str(path) if path is not None else str(default_db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(target, read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[object, ...] | None:
+    """The first row of a query, reading the result to its end (DuckDB wants every result
+    finished before the connection does anything else)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def q(name: str) -> str:
+    """Quote an identifier from the schema allowlist."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not an identifier: {name!r}")
+    return f'"{name}"'
+
+
+def _key_expr(spec: TableSpec, f: FieldSpec, alias: str) -> str:
+    col = f"{alias}.{q(f.name)}"
+    return f"lower({col})" if f.person else col
+
+
+def key_exprs(spec: TableSpec, alias: str) -> list[str]:
+    return [_key_expr(spec, spec.field(k), alias) for k in spec.key]
+
+
+def hash_expr(spec: TableSpec, alias: str) -> str:
+    return "hash(" + ", ".join(f"{alias}.{q(f.name)}" for f in spec.fields) + ")"
+
+
+def _history_ddl(spec: TableSpec) -> str:
+    cols = ",\n  ".join(f"{q(f.name)} {f.sql_type}" for f in spec.fields)
+    return f"CREATE TABLE IF NOT EXISTS {q('h_' + spec.name)} (\n  {cols},\n  _batch INTEGER NOT NULL\n)"
+
+
+def _view_ddl(spec: TableSpec) -> str:
+    cols = ", ".join(f"h.{q(f.name)}" for f in spec.fields)
+    part = ", ".join(key_exprs(spec, "h"))
+    return (
+        f"CREATE OR REPLACE VIEW {q(spec.name)} AS\n"
+        f"SELECT {cols}, h._batch FROM {q('h_' + spec.name)} h\n"
+        f"JOIN batches b ON b.batch_id = h._batch AND b.status = 'applied'\n"
+        f"QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY h._batch DESC) = 1"
+    )
+
+
+_BASE_DDL: Final = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "CREATE SEQUENCE IF NOT EXISTS batch_seq START 1",
+    """CREATE TABLE IF NOT EXISTS batches (
+        batch_id INTEGER PRIMARY KEY,
+        imported_at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('applied', 'rolled_back')),
+        rolled_back_at TIMESTAMP,
+        rolled_back_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS batch_files (
+        batch_id INTEGER NOT NULL, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS batch_stats (
+        batch_id INTEGER NOT NULL, table_name VARCHAR NOT NULL,
+        inserted INTEGER NOT NULL, changed INTEGER NOT NULL, unchanged INTEGER NOT NULL)""",
+    # metrics settings (DOMAIN §4: thresholds are defaults an administrator can change)
+    """CREATE TABLE IF NOT EXISTS settings (
+        key VARCHAR PRIMARY KEY, value DOUBLE NOT NULL, updated_at TIMESTAMP NOT NULL,
+        updated_by VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS calendar_days (
+        day DATE PRIMARY KEY, kind VARCHAR NOT NULL CHECK (kind IN ('day_off', 'working_day')),
+        note VARCHAR, updated_at TIMESTAMP NOT NULL, updated_by VARCHAR NOT NULL)""",
+    # coordinator's RAG override (DOMAIN §4.6); every version kept, the latest one counts
+    """CREATE TABLE IF NOT EXISTS rag_overrides (
+        project_id VARCHAR NOT NULL, rag VARCHAR CHECK (rag IN ('red', 'amber', 'green')),
+        comment VARCHAR NOT NULL, author VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
+)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view that is missing; a no-op on an up-to-date store."""
+    row = None
+    with suppress(duckdb.CatalogException):
+        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    if row is not None and int(str(row[0])) == SCHEMA_VERSION:
+        return
+    with transaction(con):
+        for ddl in _BASE_DDL:
+            con.execute(ddl)
+        for spec in table_specs().values():
+            con.execute(_history_ddl(spec))
+            con.execute(_view_ddl(spec))
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: any exception rolls every statement back."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes whenever anything the metrics read changes (cache key)."""
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'data_version'")
+    return int(str(row[0])) if row else 0
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    row = fetch_one(con, "SELECT count(*) FROM batches WHERE status = 'applied'")
+    return row is None or row[0] == 0
+
+
+def known_keys(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The ids of one table in the current data (for reference checks)."""
+    spec = table_specs()[table]
+    if len(spec.key) != 1:
+        return set()
+    rows = con.execute(f"SELECT {q(spec.key[0])} FROM {q(table)}").fetchall()  # noqa: S608
+    return {r[0] for r in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Batches
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    inserted: int
+    changed: int
+    unchanged: int
+
+
+def find_applied(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, dt.datetime] | None:
+    """The applied batch that already holds a byte-identical file, if any."""
+    row = fetch_one(
+        con,
+        """SELECT b.batch_id, b.imported_at FROM batch_files f JOIN batches b USING (batch_id)
+           WHERE f.sha256 = ? AND b.status = 'applied' ORDER BY b.batch_id LIMIT 1""",
+        [sha256],
+    )
+    return (int(str(row[0])), typing.cast(dt.datetime, row[1])) if row else None
+
+
+def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Upload history, newest first, with the row counts per table."""
+    return con.execute(
+        """SELECT b.batch_id, b.imported_at, b.user_name, b.file_name, b.sha256, b.status,
+                  b.rolled_back_at, b.rolled_back_by,
+                  coalesce(sum(s.inserted), 0)::INTEGER AS inserted,
+                  coalesce(sum(s.changed), 0)::INTEGER AS changed,
+                  coalesce(sum(s.unchanged), 0)::INTEGER AS unchanged
+           FROM batches b LEFT JOIN batch_stats s USING (batch_id)
+           GROUP BY ALL ORDER BY b.batch_id DESC"""
+    ).df()
+
+
+def batch_stats(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
+    return con.execute(
+        "SELECT table_name, inserted, changed, unchanged FROM batch_stats WHERE batch_id = ? ORDER BY table_name",
+        [batch_id],
+    ).df()
+
+
+class RollbackError(ValueError):
+    def __init__(self, code: str, batch_id: int) -> None:
+        self.code = code
+        self.batch_id = batch_id
+        super().__init__(f"{code}: {batch_id}")
+
+
+def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> list[int]:
+    """Undo ``batch_id`` and every later applied batch; returns the batches undone."""
+    row = fetch_one(con, "SELECT status FROM batches WHERE batch_id = ?", [batch_id])
+    if row is None:
+        raise RollbackError("batch_unknown", batch_id)
+    if row[0] != "applied":
+        raise RollbackError("batch_already_rolled_back", batch_id)
+    with transaction(con):
+        undone = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT batch_id FROM batches WHERE batch_id >= ? AND status = 'applied' ORDER BY batch_id",
+                [batch_id],
+            ).fetchall()
+        ]
+        con.execute(
+            """UPDATE batches SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ?
+               WHERE batch_id >= ? AND status = 'applied'""",
+            [dt.datetime.now(), user, batch_id],
+        )
+        bump_data_version(con)
+    return undone
+
+
+def table_names() -> tuple[str, ...]:
+    return TABLES

@@ -1,0 +1,620 @@
+"""Grids in, typed tables and issues out.
+
+A grid is recognised as a table by its sheet (or CSV file) name, or failing that by its
+columns; its header row is found by matching known column names, so title rows above it are
+fine. Columns are parsed whole (``normalise``); the pydantic models in ``schema`` say what
+each column is. Then the checks across rows and tables: duplicate keys, references to unknown
+projects/indicators, end before start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from i18n import all_languages
+
+from .issues import EnumValues, Issue, Level, Tr, display_value
+from .normalise import (
+    Parsed,
+    column_index,
+    header_key,
+    parse_date,
+    parse_enum,
+    parse_integer,
+    parse_number,
+    parse_text,
+    table_for_name,
+)
+from .reader import Grid
+from .schema import FieldSpec, TableSpec, table_specs
+
+HEADER_SCAN_ROWS: Final = 40
+MAX_ISSUES_PER_KIND: Final = 200
+
+KnownKeys = Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read values: a mapping profile may say month-first dates or ``.`` decimals."""
+
+    dayfirst: bool = True
+    decimal_comma: bool = True
+
+
+@dataclass
+class SheetTable:
+    """One grid read as one table."""
+
+    table: str
+    file: str
+    place: str
+    header_row: int  # Excel row number of the header
+    headers: dict[str, str]  # field -> header as the user wrote it
+    frame: pd.DataFrame  # typed columns of the fields present, plus _row (Excel row) and _place
+
+
+@dataclass
+class Validation:
+    """Everything an upload holds, ready for the store, and what is wrong with it."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    present: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fields each table carries
+    issues: list[Issue] = field(default_factory=list)
+    sources: list[SheetTable] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class IssueLog:
+    """Collects issues, keeping at most ``MAX_ISSUES_PER_KIND`` of one kind in one column."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self._counts: dict[tuple[str, str, str, str | None], int] = {}
+
+    def add(self, issue: Issue) -> None:
+        k = (issue.code, issue.file, issue.sheet or "", issue.column)
+        n = self._counts.get(k, 0) + 1
+        self._counts[k] = n
+        if n <= MAX_ISSUES_PER_KIND:
+            self.issues.append(issue)
+
+    def finish(self) -> list[Issue]:
+        out = list(self.issues)
+        for (code, file, sheet, column), n in self._counts.items():
+            if n > MAX_ISSUES_PER_KIND:
+                level: Level = next(i.level for i in self.issues if i.code == code)
+                out.append(
+                    Issue(
+                        level,
+                        "more_issues",
+                        file,
+                        sheet or None,
+                        None,
+                        column,
+                        params={"count": n - MAX_ISSUES_PER_KIND},
+                    )
+                )
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the table and its header row
+
+
+@dataclass(frozen=True)
+class Located:
+    table: str
+    header_idx: int  # 0-based index into grid.rows
+
+
+def _is_blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and np.isnan(cell))
+
+
+@cache
+def template_sheets() -> frozenset[str]:
+    """Sheets of our own template that carry no data (instructions, drop-down lists)."""
+    names = (*all_languages("template.instructions_sheet"), *all_languages("template.lists_sheet"))
+    return frozenset(header_key(n) for n in names)
+
+
+def locate(grid: Grid) -> Located | None:
+    """The table this grid holds and the row of its header, or None if it holds none."""
+    named = table_for_name(grid.stem)
+    candidates = [named] if named else list(table_specs())
+    best: tuple[float, int, str] | None = None
+    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
+        keys = {header_key(c) for c in row if isinstance(c, str) and c.strip()}
+        if len(keys) < 2:
+            continue
+        for table in candidates:
+            index = column_index(table)
+            fields = {index[k] for k in keys if k in index}
+            if len(fields) < 2:
+                continue
+            spec = table_specs()[table]
+            required = sum(1 for f in spec.required if f in fields) / len(spec.required)
+            score = len(fields) + required
+            if best is None or score > best[0]:
+                best = (score, i, table)
+    if best is None:
+        return None
+    return Located(best[2], best[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing one grid
+
+
+def _dedupe(headers: list[str]) -> list[str]:
+    """A header written twice keeps both columns: the second is named ``header #2``."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        k = h.strip()
+        if k:
+            seen[k] = seen.get(k, 0) + 1
+            out.append(k if seen[k] == 1 else f"{k} #{seen[k]}")
+        else:
+            out.append("")
+    return out
+
+
+def header_cells(row: list[object]) -> list[str]:
+    return _dedupe([display_value(c, limit=10_000) if not _is_blank(c) else "" for c in row])
+
+
+def _rectangle(rows: list[list[object]], width: int) -> list[list[object]]:
+    return [r[:width] if len(r) >= width else [*r, *([""] * (width - len(r)))] for r in rows]
+
+
+def parse_column(spec: FieldSpec, raw: pd.Series, options: ReadOptions) -> Parsed:
+    match spec.kind:
+        case "date":
+            return parse_date(raw, dayfirst=options.dayfirst)
+        case "number":
+            return parse_number(raw, percent=spec.percent, decimal_comma=options.decimal_comma)
+        case "integer":
+            return parse_integer(raw, decimal_comma=options.decimal_comma)
+        case "enum":
+            assert spec.enum is not None
+            return parse_enum(raw, spec.enum)
+        case _:
+            return parse_text(raw, person=spec.person)
+
+
+def _bad_code(spec: FieldSpec) -> str:
+    return {
+        "date": "bad_date",
+        "number": "bad_number",
+        "integer": "bad_integer",
+        "enum": "bad_enum",
+        "text": "bad_text",
+    }[spec.kind]
+
+
+def _cell_issues(
+    log: IssueLog,
+    level: Level,
+    code: str,
+    mask: pd.Series,
+    raw: pd.Series,
+    rows: pd.Series,
+    where: tuple[str, str],
+    column: str,
+    params: Mapping[str, object] | None = None,
+    per_cell: Mapping[str, pd.Series] | None = None,
+) -> None:
+    if not mask.any():
+        return
+    file, place = where
+    for idx in mask[mask].index:
+        cell = {k: display_value(v[idx]) for k, v in (per_cell or {}).items()}
+        log.add(
+            Issue(level, code, file, place, int(rows[idx]), column, display_value(raw[idx]), {**(params or {}), **cell})
+        )
+
+
+def parse_grid(
+    grid: Grid,
+    table: str,
+    header_idx: int,
+    log: IssueLog,
+    *,
+    options: ReadOptions = ReadOptions(),
+    columns: Mapping[str, str] | None = None,
+    value_maps: Mapping[str, Mapping[str, str]] | None = None,
+    constants: Mapping[str, object] | None = None,
+) -> SheetTable | None:
+    """Read one grid as ``table`` with its header at ``header_idx``.
+
+    ``columns`` (field -> source header) replaces header recognition, for mapping profiles;
+    ``value_maps`` (field -> {source value: our value}) and ``constants`` (field -> value) too.
+    """
+    spec = table_specs()[table]
+    where = (grid.file, grid.place)
+    headers = header_cells(grid.rows[header_idx]) if header_idx < len(grid.rows) else []
+    width = len(headers)
+    header_row = header_idx + 1
+
+    field_col: dict[str, int] = {}
+    written: dict[str, str] = {}
+    if columns is None:
+        index = column_index(table)
+        for j, h in enumerate(headers):
+            if not h:
+                continue
+            name = index.get(header_key(h))
+            if name is None:
+                log.add(
+                    Issue(
+                        "warning",
+                        "unknown_column",
+                        grid.file,
+                        grid.place,
+                        header_row,
+                        h,
+                        params={"table": Tr(f"table.{table}")},
+                    )
+                )
+            elif name in field_col:
+                log.add(
+                    Issue(
+                        "error",
+                        "duplicate_column",
+                        grid.file,
+                        grid.place,
+                        header_row,
+                        h,
+                        params={"first": written[name]},
+                    )
+                )
+            else:
+                field_col[name] = j
+                written[name] = h
+    else:
+        position = {h: j for j, h in enumerate(headers) if h}
+        folded = {header_key(h): j for j, h in enumerate(headers) if h}
+        for name, source in columns.items():
+            pos = position.get(source, folded.get(header_key(source)))
+            if pos is None:
+                log.add(
+                    Issue(
+                        "error",
+                        "mapped_column_missing",
+                        grid.file,
+                        grid.place,
+                        header_row,
+                        source,
+                        params={"field": Tr(f"col.{table}.{name}")},
+                    )
+                )
+            else:
+                field_col[name] = pos
+                written[name] = headers[pos]
+
+    constants = dict(constants or {})
+    missing = [f for f in spec.required if f not in field_col and f not in constants]
+    for name in missing:
+        log.add(
+            Issue(
+                "error",
+                "missing_column",
+                grid.file,
+                grid.place,
+                header_row,
+                params={"expected": Tr(f"col.{table}.{name}"), "table": Tr(f"table.{table}")},
+            )
+        )
+
+    body = _rectangle(grid.rows[header_idx + 1 :], width)
+    row_numbers = np.arange(header_idx + 2, header_idx + 2 + len(body))
+    cols_used = sorted(field_col.values())
+    keep = [i for i, r in enumerate(body) if any(not _is_blank(r[j]) for j in cols_used)]
+    body = [body[i] for i in keep]
+    rows = pd.Series(row_numbers[keep], dtype="int64")
+
+    transposed = list(zip(*body, strict=True)) if body else [() for _ in range(width)]
+    frame = pd.DataFrame({"_row": rows, "_place": grid.place, "_file": grid.file})
+    for f in spec.fields:
+        if f.name in field_col:
+            raw = pd.Series(transposed[field_col[f.name]], dtype=object)
+            if value_maps and f.name in value_maps:
+                raw = _apply_value_map(raw, value_maps[f.name])
+            column = written[f.name]
+        elif f.name in constants:
+            raw = pd.Series([constants[f.name]] * len(rows), dtype=object)
+            column = f.name
+        else:
+            continue
+        parsed = parse_column(f, raw, options)
+        values = parsed.values
+        bad = parsed.bad
+        params: dict[str, object] = {"table": Tr(f"table.{table}")}
+        if f.kind == "enum":
+            assert f.enum is not None
+            params["allowed"] = EnumValues(f.enum)
+        _cell_issues(log, "error", _bad_code(f), bad, raw, rows, where, column, params)
+        blank = values.isna() & ~bad
+        if f.required:
+            _cell_issues(log, "error", "required_blank", blank, raw, rows, where, column)
+        elif f.default is not None and blank.any():
+            values = values.astype(object).where(~blank, getattr(f.default, "value", f.default))
+        if parsed.note is not None:
+            _cell_issues(
+                log, "warning", "share_as_percent", parsed.note, raw, rows, where, column, per_cell={"read": values}
+            )
+        _range_issues(log, f, values, raw, rows, where, column)
+        frame[f.name] = _typed(f, values)
+        written.setdefault(f.name, column)
+
+    present = [f.name for f in spec.fields if f.name in frame.columns]
+    for rule in spec.order_rules:
+        if rule.earlier in present and rule.later in present:
+            before = frame[rule.later] < frame[rule.earlier]
+            for idx in before[before.fillna(False)].index:
+                log.add(
+                    Issue(
+                        "error",
+                        "end_before_start",
+                        grid.file,
+                        grid.place,
+                        int(rows[idx]),
+                        written[rule.later],
+                        display_value(_at(frame, idx, rule.later).date()),
+                        {
+                            "other": written[rule.earlier],
+                            "other_value": display_value(_at(frame, idx, rule.earlier).date()),
+                        },
+                    )
+                )
+    return SheetTable(table, grid.file, grid.place, header_row, written, frame)
+
+
+def _apply_value_map(raw: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    folded = {header_key(k): v for k, v in mapping.items()}
+    keys = raw.map(lambda v: header_key(v) if isinstance(v, str) else None)
+    mapped = keys.map(folded)
+    return raw.where(mapped.isna(), mapped)
+
+
+def _range_issues(
+    log: IssueLog,
+    f: FieldSpec,
+    values: pd.Series,
+    raw: pd.Series,
+    rows: pd.Series,
+    where: tuple[str, str],
+    column: str,
+) -> None:
+    if f.kind not in ("number", "integer") or (f.ge is None and f.gt is None and f.le is None):
+        return
+    v = pd.to_numeric(values, errors="coerce")
+    out = pd.Series(False, index=values.index)
+    if f.ge is not None:
+        out |= v < f.ge
+    if f.gt is not None:
+        out |= v <= f.gt
+    if f.le is not None:
+        out |= v > f.le
+    out = out.fillna(False).astype(bool)
+    low = f.ge if f.ge is not None else f.gt
+    if f.le is not None and low is not None:
+        code, params = "out_of_range", {"low": _num(low), "high": _num(f.le)}
+    elif f.gt is not None:
+        code, params = "not_positive", {}
+    else:
+        code, params = "below_minimum", {"low": _num(low or 0)}
+    _cell_issues(log, "error", code, out, raw, rows, where, column, params)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _typed(f: FieldSpec, values: pd.Series) -> pd.Series:
+    match f.kind:
+        case "date":
+            return pd.to_datetime(values)
+        case "number":
+            return pd.to_numeric(values).astype("float64")
+        case "integer":
+            return pd.to_numeric(values).astype("Int64")
+        case _:
+            return values.astype(object).where(values.notna(), None)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole upload
+
+
+def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = ReadOptions()) -> list[SheetTable]:
+    """Recognise and parse every grid; unknown and empty sheets are warnings."""
+    out = []
+    for grid in grids:
+        if header_key(grid.stem) in template_sheets():
+            continue
+        if not any(not _is_blank(c) for r in grid.rows for c in r):
+            log.add(Issue("warning", "empty_sheet", grid.file, grid.place))
+            continue
+        located = locate(grid)
+        if located is None:
+            named = table_for_name(grid.stem)
+            if named:
+                log.add(
+                    Issue(
+                        "error",
+                        "no_header",
+                        grid.file,
+                        grid.place,
+                        params={"table": Tr(f"table.{named}"), "expected": ", ".join(_required_labels(named))},
+                    )
+                )
+            else:
+                log.add(Issue("warning", "unknown_sheet", grid.file, grid.place))
+            continue
+        table = parse_grid(grid, located.table, located.header_idx, log, options=options)
+        if table is not None:
+            out.append(table)
+    return out
+
+
+def _required_labels(table: str) -> list[str]:
+    from i18n import t
+
+    return [t(f"col.{table}.{f}", "en") for f in table_specs()[table].required]
+
+
+def key_frame(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The natural key of each row, comparable: person names ignore case."""
+    out = pd.DataFrame(index=frame.index)
+    for name in spec.key:
+        col = frame[name] if name in frame.columns else pd.Series(None, index=frame.index)
+        if spec.field(name).person:
+            col = col.str.casefold()
+        out[name] = col
+    return out
+
+
+def combine(sheets: list[SheetTable], log: IssueLog, known: KnownKeys) -> Validation:
+    """Join the sheets of each table; check duplicate keys and references."""
+    result = Validation(sources=sheets)
+    by_table: dict[str, list[SheetTable]] = {}
+    for s in sheets:
+        by_table.setdefault(s.table, []).append(s)
+    for table, parts in by_table.items():
+        spec = table_specs()[table]
+        frame = pd.concat([p.frame for p in parts], ignore_index=True)
+        for k in spec.key:  # an optional key column left out is blank in every row
+            if k not in frame.columns:
+                frame[k] = None
+        fields = [f.name for f in spec.fields if f.name in frame.columns]
+        _duplicate_keys(spec, frame, parts, log)
+        result.tables[table] = frame
+        result.present[table] = tuple(fields)
+    _references(result, by_table, log, known)
+    result.issues = log.finish()
+    return result
+
+
+def _header(parts: list[SheetTable], place: str, name: str) -> str:
+    for p in parts:
+        if p.place == place and name in p.headers:
+            return p.headers[name]
+    return name
+
+
+def _duplicate_keys(spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable], log: IssueLog) -> None:
+    if not set(spec.key) <= set(frame.columns) or frame.empty:
+        return
+    keys = key_frame(spec, frame).astype(str)
+    tuples = pd.Series(list(zip(*(keys[k] for k in spec.key), strict=True)), index=keys.index)
+    dup = tuples.duplicated(keep="first")
+    if not dup.any():
+        return
+    first = {key: i for i, key in tuples[~dup].items()}
+    for idx in dup[dup].index:
+        first_idx = first[tuples[idx]]
+        place = str(_at(frame, idx, "_place"))
+        column = _header(parts, place, spec.key[0])
+        value = " / ".join(display_value(_plain(_at(frame, idx, k))) for k in spec.key)
+        log.add(
+            Issue(
+                "error",
+                "duplicate_key",
+                str(_at(frame, idx, "_file")),
+                place,
+                int(_at(frame, idx, "_row")),
+                column,
+                value,
+                {"first_row": int(_at(frame, first_idx, "_row")), "first_sheet": str(_at(frame, first_idx, "_place"))},
+            )
+        )
+
+
+def _at(frame: pd.DataFrame, idx: object, col: str) -> Any:
+    """One cell of a frame (pandas types a cell as a wide union)."""
+    return frame.at[idx, col]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _references(result: Validation, by_table: dict[str, list[SheetTable]], log: IssueLog, known: KnownKeys) -> None:
+    ids: dict[str, set[str]] = {}
+
+    def available(table: str, key: str) -> set[str]:
+        if table not in ids:
+            in_file: set[str] = set()
+            if table in result.tables and key in result.tables[table].columns:
+                in_file = set(result.tables[table][key].dropna())
+            ids[table] = in_file | known(table)
+        return ids[table]
+
+    for table, frame in result.tables.items():
+        spec = table_specs()[table]
+        for f in spec.fields:
+            if f.ref is None or f.name not in frame.columns:
+                continue
+            values = frame[f.name]
+            ok = values.isna() | values.isin(available(f.ref.table, f.ref.field))
+            skip = frame["_skip"] if "_skip" in frame.columns else pd.Series(False, index=frame.index)
+            for idx in ok[~ok].index:
+                place = str(_at(frame, idx, "_place"))
+                issue = Issue(
+                    "error",
+                    "unknown_ref",
+                    str(_at(frame, idx, "_file")),
+                    place,
+                    int(_at(frame, idx, "_row")),
+                    _header(by_table[table], place, f.name),
+                    display_value(values[idx]),
+                    {"target": Tr(f"table.{f.ref.table}")},
+                )
+                if skip[idx]:  # a mapping profile leaves such rows out, with a warning
+                    issue = Issue(
+                        "warning",
+                        "row_skipped",
+                        issue.file,
+                        issue.sheet,
+                        issue.row,
+                        issue.column,
+                        issue.value,
+                        {"because": issue},
+                    )
+                log.add(issue)
+            if bool(skip[~ok].any()):
+                frame = frame.drop(index=ok[~ok & skip].index)
+                result.tables[table] = frame
+
+
+def validate(
+    grids: Iterable[Grid],
+    known: KnownKeys = lambda table: set(),
+    options: ReadOptions = ReadOptions(),
+) -> Validation:
+    """Read every grid of an upload and check it; nothing is written anywhere."""
+    log = IssueLog()
+    sheets = read_tables(grids, log, options)
+    return combine(sheets, log, known)
