@@ -28,6 +28,7 @@ from .store import (
     key_exprs,
     known_keys,
     q,
+    refresh_current,
     transaction,
 )
 from .validate import IssueLog, ReadOptions, SheetTable, Validation, combine, read_tables
@@ -153,6 +154,7 @@ def commit(con: duckdb.DuckDBPyConnection, plan: ImportPlan, user: str) -> int |
                 [batch_id, table, d.counts.inserted, d.counts.changed, d.counts.unchanged],
             )
             con.execute(f"DROP TABLE {q('stage_' + table)}")
+        refresh_current(con, list(diffs))
         bump_data_version(con)
     plan.diffs = diffs
     return batch_id

@@ -2,9 +2,10 @@
 
 Every table of the contract has a history table ``h_<table>`` holding every version of every
 row with the batch that wrote it, and a view ``<table>`` with the current version of each
-natural key among the batches still applied. An import is one batch, written in one
-transaction; a rollback marks a batch (and every later one) rolled back, which restores the
-state before it. Nothing is ever deleted.
+natural key among the batches still applied (``latest_<table>`` defines it; its rows are kept
+ready in ``c_<table>``, refreshed in the same transaction as every import and rollback). An
+import is one batch, written in one transaction; a rollback marks a batch (and every later one)
+rolled back, which restores the state before it. Nothing is ever deleted.
 
 SQL here only ever interpolates identifiers taken from the schema (an allowlist); values are
 always bound parameters.
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .schema import TABLES, FieldSpec, TableSpec, table_specs
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
 
@@ -82,15 +83,32 @@ def _history_ddl(spec: TableSpec) -> str:
     return f"CREATE TABLE IF NOT EXISTS {q('h_' + spec.name)} (\n  {cols},\n  _batch INTEGER NOT NULL\n)"
 
 
-def _view_ddl(spec: TableSpec) -> str:
+def _latest_ddl(spec: TableSpec) -> str:
+    """The definition of "current": the latest version of each key among applied batches."""
     cols = ", ".join(f"h.{q(f.name)}" for f in spec.fields)
     part = ", ".join(key_exprs(spec, "h"))
     return (
-        f"CREATE OR REPLACE VIEW {q(spec.name)} AS\n"
+        f"CREATE OR REPLACE VIEW {q('latest_' + spec.name)} AS\n"
         f"SELECT {cols}, h._batch FROM {q('h_' + spec.name)} h\n"
         f"JOIN batches b ON b.batch_id = h._batch AND b.status = 'applied'\n"
         f"QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY h._batch DESC) = 1"
     )
+
+
+def _current_ddl(spec: TableSpec) -> tuple[str, str]:
+    """The current rows kept ready in ``c_<table>`` (refreshed by every import and rollback, so
+    metrics do not recompute the latest version on every query) and the view ``<table>``."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {q('c_' + spec.name)} AS SELECT * FROM {q('latest_' + spec.name)} LIMIT 0",  # noqa: S608
+        f"CREATE OR REPLACE VIEW {q(spec.name)} AS SELECT * FROM {q('c_' + spec.name)}",  # noqa: S608
+    )
+
+
+def refresh_current(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | list[str] = TABLES) -> None:
+    """Recompute the current rows of ``tables`` from their history (inside the caller's transaction)."""
+    for table in tables:
+        con.execute(f"DELETE FROM {q('c_' + table)}")  # noqa: S608 - identifiers from the schema
+        con.execute(f"INSERT INTO {q('c_' + table)} SELECT * FROM {q('latest_' + table)}")  # noqa: S608
 
 
 _BASE_DDL: Final = (
@@ -137,7 +155,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl)
         for spec in table_specs().values():
             con.execute(_history_ddl(spec))
-            con.execute(_view_ddl(spec))
+            con.execute(_latest_ddl(spec))
+            for ddl in _current_ddl(spec):
+                con.execute(ddl)
+        refresh_current(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
 
@@ -254,6 +275,7 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> list[i
                WHERE batch_id >= ? AND status = 'applied'""",
             [dt.datetime.now(), user, batch_id],
         )
+        refresh_current(con)
         bump_data_version(con)
     return undone
 

@@ -197,8 +197,12 @@ def to_bytes(wb: Workbook) -> bytes:
     """The workbook as .xlsx bytes, identical for identical content (fixed zip timestamps)."""
     import zipfile
 
+    from openpyxl.writer.excel import ExcelWriter
+
     raw = io.BytesIO()
-    wb.save(raw)
+    # not wb.save(): that stamps the wall-clock time into docProps/core.xml (dcterms:modified)
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
     raw.seek(0)
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -1,0 +1,256 @@
+"""The whole picture as of a date: the ``pmo report`` JSON contract (documented in README.md).
+
+Every metric is computed once here and shared (indicators feed the RAG and the overdue list,
+the risk register feeds the heatmap, the flags and the RAG). Lists are sorted by their ids so
+two reports can be diffed; numbers are numbers, dates ISO, and null means "no data" — never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .budget import _budget_lines, budget_summary
+from .common import Context, Filters, context, typed
+from .kpi import _indicators
+from .meetings import LOAD_COLUMNS, _load, _over_allocated, _overruns
+from .overdue import _completed_late, _evaluations_late, _overdue
+from .risks import _risks, heatmap
+from .settings import Settings
+from .status import _status, rag_counts
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Every metric frame of one as-of date (what pages, the deck and the report share)."""
+
+    as_of: dt.date
+    status: pd.DataFrame
+    indicators: pd.DataFrame
+    risks: pd.DataFrame
+    heatmap: pd.DataFrame
+    meeting_load: pd.DataFrame
+    overruns: pd.DataFrame
+    over_allocated: pd.DataFrame
+    overdue: pd.DataFrame
+    completed_late: pd.DataFrame
+    evaluations_late: pd.DataFrame
+    budget: pd.DataFrame
+
+    @property
+    def kpi_index(self) -> float | None:
+        """Portfolio index: plain mean of the projects' indices (DOMAIN §4.1)."""
+        live = self.status.loc[~self.status["cancelled"], "kpi_index"].dropna()
+        return float(live.mean()) if len(live) else None
+
+
+def picture(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, filters: Filters | None = None, settings: Settings | None = None
+) -> Picture:
+    """Compute every metric of DOMAIN §4 once for ``as_of``."""
+    ctx: Context = context(con, as_of, filters, settings)
+    register = _risks(ctx)
+    return Picture(
+        as_of=as_of,
+        status=_status(ctx),
+        indicators=_indicators(ctx),
+        risks=register,
+        heatmap=heatmap(register),
+        meeting_load=typed(_load(ctx), LOAD_COLUMNS),
+        overruns=_overruns(ctx),
+        over_allocated=_over_allocated(ctx),
+        overdue=_overdue(ctx),
+        completed_late=_completed_late(ctx),
+        evaluations_late=_evaluations_late(ctx),
+        budget=_budget_lines(ctx),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def _value(v: Any) -> Any:
+    """A JSON value: ISO dates, rounded floats, None for NaN/NaT/NA."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, list | tuple | np.ndarray):
+        return [_value(x) for x in v]
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer | int):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return None if math.isnan(f) else round(f, 6)
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+def _json_column(col: pd.Series) -> Any:
+    """One column as JSON-ready Python values, vectorised: ISO dates, rounded floats, None."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.dt.strftime("%Y-%m-%d").astype(object).where(col.notna(), None)
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype(bool).astype(object)
+    if pd.api.types.is_integer_dtype(col):
+        return col.astype(object).where(col.notna(), None)
+    if pd.api.types.is_float_dtype(col):
+        return col.round(6).astype(object).where(col.notna(), None)
+    if col.dtype == object and col.map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
+        return pd.Series([_value(v) for v in col], index=col.index, dtype=object)
+    return col.astype(object).where(col.notna(), None)
+
+
+def records(df: pd.DataFrame, columns: Mapping[str, str] | list[str], sort: list[str]) -> list[dict[str, Any]]:
+    """Rows of ``df`` as JSON objects with the given keys (``{key: column}`` or a list), sorted."""
+    mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    ordered = df.sort_values(sort, kind="stable") if len(df) else df
+    out = pd.DataFrame({key: _json_column(ordered[col]) for key, col in mapping.items()})
+    rows: list[dict[str, Any]] = out.to_dict("records") if len(out) else []  # type: ignore[assignment]
+    return rows
+
+
+def report(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, filters: Filters | None = None, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The ``pmo report`` JSON (see README, "Report JSON")."""
+    pic = picture(con, as_of, filters, settings)
+    return to_json(pic, filters)
+
+
+def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
+    status = pic.status
+    live = status[~status["cancelled"]]
+    fin = budget_summary(pic.budget, ["financed"])
+    financed = fin[fin["financed"]]
+    unfunded = fin[~fin["financed"]]
+    open_risks = pic.risks[pic.risks["is_open"] & ~pic.risks["project_cancelled"]]
+    f = filters or Filters()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": pic.as_of.isoformat(),
+        "filters": {
+            "program": f.program,
+            "curator": f.curator,
+            "project_ids": list(f.project_ids) if f.project_ids is not None else None,
+        },
+        "portfolio": {
+            "kpi_index": _value(pic.kpi_index),
+            "projects": len(status),
+            "active_projects": len(live),
+            "rag": rag_counts(status),
+            "overdue_items": len(pic.overdue),
+            "open_high_risks": int(open_risks["priority"].eq("high").sum()),
+            "budget": {
+                "planned": _value(financed["planned"].sum()) if len(financed) else None,
+                "spent": _value(financed["spent"].sum(min_count=1)) if len(financed) else None,
+                "absorption": _value(financed["absorption"].iloc[0]) if len(financed) else None,
+                "additional_funding_required": _value(unfunded["planned"].sum()) if len(unfunded) else None,
+            },
+        },
+        "projects": records(
+            status,
+            {
+                "project_id": "project_id",
+                "name": "name",
+                "program": "program",
+                "status": "status",
+                "kpi_index": "kpi_index",
+                "rag": "rag",
+                "rag_reasons": "rag_reasons",
+                "rag_override": "rag_override",
+                "rag_effective": "rag_effective",
+            },
+            ["project_id"],
+        ),
+        "indicators": records(
+            pic.indicators,
+            [
+                "indicator_id",
+                "project_id",
+                "kind",
+                "latest_period",
+                "latest_actual",
+                "achievement",
+                "expected",
+                "status",
+            ],
+            ["indicator_id"],
+        ),
+        "risks": {
+            "heatmap": pic.heatmap.astype(int).to_numpy().tolist(),  # rows probability 1–5, columns impact 1–5
+            "items": records(
+                pic.risks,
+                {
+                    "risk_id": "risk_id",
+                    "project_id": "project_id",
+                    "probability": "probability",
+                    "impact": "impact",
+                    "score": "score",
+                    "priority": "priority",
+                    "priority_typed": "priority_typed",
+                    "open": "is_open",
+                    "flags": "flags",
+                },
+                ["risk_id"],
+            ),
+        },
+        "meeting_load": records(
+            pic.meeting_load,
+            [
+                "person",
+                "project_id",
+                "week",
+                "project_hours",
+                "meeting_hours",
+                "load_pct",
+                "norm",
+                "required",
+                "attended",
+                "compliance_pct",
+            ],
+            ["person", "project_id", "week"],
+        ),
+        "meeting_overruns": records(
+            pic.overruns,
+            ["meeting_id", "project_id", "type", "date", "duration_min", "limit_min", "over_min", "reason"],
+            ["meeting_id", "reason"],
+        ),
+        "over_allocated": records(pic.over_allocated, ["person", "allocation_pct", "project_ids"], ["person"]),
+        "overdue": records(
+            pic.overdue,
+            ["kind", "item_id", "project_id", "responsible", "due", "days_overdue", "working_days_overdue"],
+            ["kind", "item_id"],
+        ),
+        "completed_late": records(
+            pic.completed_late,
+            ["activity_id", "project_id", "planned_end", "actual_end", "days_late"],
+            ["activity_id"],
+        ),
+        "evaluations_late": records(
+            pic.evaluations_late, ["project_id", "due", "submitted_on", "days_late"], ["project_id"]
+        ),
+        "budget": records(
+            pic.budget,
+            ["project_id", "year", "funding_source", "planned", "spent", "absorption"],
+            ["project_id", "year", "funding_source"],
+        ),
+    }

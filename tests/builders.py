@@ -1,0 +1,42 @@
+"""Tiny stores for metric tests: rows in, a real DuckDB file out (through the real importer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from loaders import store, template
+from loaders.importer import import_files
+from loaders.reader import Loaded
+
+D = dt.date
+
+
+def project(pid: str, **kw: object) -> dict[str, object]:
+    """A project row with sensible defaults (start 2026-01-01, passport deadline 2026-12-31)."""
+    row: dict[str, object] = {
+        "project_id": pid,
+        "name": f"Project {pid}",
+        "program": "Tax",
+        "curator": "Curator",
+        "project_manager": f"PM {pid}",
+        "start_date": D(2026, 1, 1),
+        "end_date": D(2026, 12, 31),
+        "status": "execution",
+    }
+    row.update(kw)
+    return row
+
+
+def make_store(path: Path, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> duckdb.DuckDBPyConnection:
+    """A store at ``path`` holding ``tables`` (field -> value rows, enums as English keys)."""
+    wb = template.build("en")
+    for table, rows in tables.items():
+        template.fill(wb, table, rows, "en")
+    con = store.connect(path)
+    plan, batch = import_files(con, [Loaded("t.xlsx", template.to_bytes(wb))], user="test")
+    assert batch is not None, [i.message("en") for i in plan.issues]
+    return con

@@ -1,0 +1,365 @@
+"""The demo portfolio: ``data/demo_portfolio.xlsx`` imports without a single issue, is exactly
+what ``data/make_demo.py`` builds, and holds the situations the dashboard must show as of
+2026-09-30 (checked here with plain SQL on the imported store, not with the metrics)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import duckdb
+import pytest
+
+from loaders import store
+from loaders.importer import import_files
+from loaders.schema import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOK = ROOT / "data" / "demo_portfolio.xlsx"
+
+
+def _load_generator() -> ModuleType:
+    """``data/`` is not a package: load the generator from its path."""
+    spec = importlib.util.spec_from_file_location("make_demo", ROOT / "data" / "make_demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+make_demo = _load_generator()
+AS_OF: dt.date = make_demo.AS_OF
+
+
+@pytest.fixture(scope="module")
+def imported() -> Iterator[tuple[duckdb.DuckDBPyConnection, object, object]]:
+    con = store.connect(":memory:")
+    plan, batch = import_files(con, [WORKBOOK], user="demo")
+    yield con, plan, batch
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def con(imported: tuple[duckdb.DuckDBPyConnection, object, object]) -> duckdb.DuckDBPyConnection:
+    c = imported[0]
+    # open risks of projects that count (not cancelled), with their score (DOMAIN §4.2)
+    c.execute(
+        """CREATE TEMP VIEW open_risks AS
+           SELECT r.*, r.probability * r.impact AS score FROM risks r JOIN projects p USING (project_id)
+           WHERE p.status <> 'cancelled' AND coalesce(r.status, 'open') = 'open'"""
+    )
+    return c
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def column(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> list[Any]:
+    return [r[0] for r in rows(con, sql, params)]
+
+
+# --------------------------------------------------------------------------------------------
+# The file
+
+
+def test_imports_without_issues(imported: tuple[duckdb.DuckDBPyConnection, object, object]) -> None:
+    _, plan, batch = imported
+    assert plan.issues == []  # type: ignore[attr-defined]
+    assert isinstance(batch, int)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_row_counts_match_the_generator(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    expected = len(make_demo.tables()[table])
+    assert expected > 0
+    count = rows(con, f"SELECT count(*) FROM {store.q(table)}")[0][0]  # noqa: S608 - table from the schema
+    assert count == expected
+
+
+def test_generator_rebuilds_the_committed_file_byte_for_byte(tmp_path: Path) -> None:
+    first = make_demo.write(tmp_path / "first.xlsx").read_bytes()
+    second = make_demo.write(tmp_path / "second.xlsx").read_bytes()
+    assert first == second
+    assert first == WORKBOOK.read_bytes(), "run .venv/bin/python data/make_demo.py and commit the workbook"
+
+
+# --------------------------------------------------------------------------------------------
+# Projects and indicators
+
+
+def test_portfolio_shape(con: duckdb.DuckDBPyConnection) -> None:
+    assert column(con, "SELECT count(DISTINCT program) FROM projects") == [3]
+    statuses = dict(rows(con, "SELECT status, count(*) FROM projects GROUP BY 1"))
+    assert statuses["execution"] > len(statuses)
+    assert statuses["cancelled"] == 1
+    assert {"planning", "initiation", "completed", "suspended"} <= set(statuses)
+    assert column(con, "SELECT count(*) FROM projects WHERE status = 'completed' AND completed_on IS NULL") == [0]
+
+
+def test_descriptions_start_with_the_russian_name(con: duckdb.DuckDBPyConnection) -> None:
+    kazakh_letters = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+    for name, description in rows(con, "SELECT name, description FROM projects"):
+        assert isinstance(name, str) and isinstance(description, str)
+        first_sentence = description.split(". ")[0]
+        assert not kazakh_letters & set(first_sentence), description
+        assert first_sentence != name
+
+
+def test_one_passport_deadline_violation(con: duckdb.DuckDBPyConnection) -> None:
+    """Reg §8.4: end date passed, not completed, not cancelled."""
+    overdue = column(
+        con,
+        """SELECT project_id FROM projects
+           WHERE end_date < ? AND status NOT IN ('completed', 'cancelled')
+             AND (completed_on IS NULL OR completed_on > ?)""",
+        [AS_OF, AS_OF],
+    )
+    assert overdue == ["P06"]
+
+
+def test_a_decreasing_indicator(con: duckdb.DuckDBPyConnection) -> None:
+    assert column(con, "SELECT indicator_id FROM indicators WHERE direction = 'decrease' AND target < baseline") == [
+        "P05-TI1"
+    ]
+
+
+def test_kpis_point_to_a_target_indicator_of_their_project(con: duckdb.DuckDBPyConnection) -> None:
+    bad = rows(
+        con,
+        """SELECT k.indicator_id FROM indicators k LEFT JOIN indicators t ON t.indicator_id = k.parent_id
+           WHERE k.kind = 'kpi' AND (t.kind IS DISTINCT FROM 'target_indicator' OR t.project_id <> k.project_id)""",
+    )
+    assert bad == []
+    assert column(con, "SELECT count(*) FROM indicators WHERE weight = 2") != [0]
+    assert column(con, "SELECT count(*) FROM indicators WHERE criterion IS NOT NULL") != [0]
+
+
+def test_indicator_values_are_quarterly_from_2025_q1_to_2026_q3(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(con, "SELECT min(period_end), max(period_end) FROM indicator_values") == [
+        (dt.date(2025, 3, 31), dt.date(2026, 9, 30))
+    ]
+    not_quarter_end = (
+        "SELECT count(*) FROM indicator_values WHERE period_end <> last_day(period_end) OR month(period_end) % 3 <> 0"
+    )
+    assert column(con, not_quarter_end) == [0]
+    # written as "2026-Q3" and "3 тоқсан 2026" in the workbook
+    assert column(con, "SELECT count(*) FROM indicator_values WHERE indicator_id IN ('P05-TI1', 'P09-TI1')") == [14]
+
+
+def test_indicators_without_values(con: duckdb.DuckDBPyConnection) -> None:
+    none = column(
+        con,
+        """SELECT indicator_id FROM indicators
+           WHERE indicator_id NOT IN (SELECT indicator_id FROM indicator_values) ORDER BY 1""",
+    )
+    assert none == ["P02-KPI2", "P04-TI1", "P08-TI1"]
+
+
+def test_a_target_indicator_missed_its_deadline(con: duckdb.DuckDBPyConnection) -> None:
+    missed = column(
+        con,
+        """SELECT i.indicator_id FROM indicators i JOIN projects p USING (project_id)
+           JOIN indicator_values v ON v.indicator_id = i.indicator_id
+           WHERE p.status <> 'cancelled' AND i.deadline < ? AND v.period_end <= ?
+           QUALIFY row_number() OVER (PARTITION BY i.indicator_id ORDER BY v.period_end DESC) = 1
+               AND v.actual < i.target""",
+        [AS_OF, AS_OF],
+    )
+    assert missed == ["P06-TI1"]
+
+
+# --------------------------------------------------------------------------------------------
+# Activities
+
+
+def test_activities_done_late_and_overdue(con: duckdb.DuckDBPyConnection) -> None:
+    late = column(con, "SELECT count(*) FROM activities WHERE actual_end > planned_end AND status = 'done'")
+    assert late[0] >= 5
+    overdue = dict(
+        rows(
+            con,
+            """SELECT a.activity_id, ?::DATE - a.planned_end FROM activities a JOIN projects p USING (project_id)
+               WHERE p.status <> 'cancelled' AND a.planned_end < ?
+                 AND coalesce(a.status, '') NOT IN ('done', 'cancelled')
+                 AND (a.actual_end IS NULL OR a.actual_end > ?)""",
+            [AS_OF, AS_OF, AS_OF],
+        )
+    )
+    assert any(days > 30 for days in overdue.values())
+    assert any(days <= 30 for days in overdue.values())
+    assert overdue["P05-A04"] == 30  # on the "more than 30 days" boundary
+    assert {"P01-A05", "P06-A06"} <= set(overdue)  # responsible blank: the project manager
+    assert column(con, "SELECT responsible FROM activities WHERE activity_id IN ('P01-A05', 'P06-A06')") == [None, None]
+
+
+def test_an_activity_due_before_the_republic_day_weekend(con: duckdb.DuckDBPyConnection) -> None:
+    due = column(con, "SELECT planned_end FROM activities WHERE planned_end = DATE '2026-10-23' AND actual_end IS NULL")
+    assert due == [dt.date(2026, 10, 23)]
+    assert dt.date(2026, 10, 23).weekday() == 4
+
+
+def test_activities_per_project(con: duckdb.DuckDBPyConnection) -> None:
+    per_project = column(con, "SELECT count(*) FROM activities GROUP BY project_id")
+    assert len(per_project) == 13
+    assert all(4 <= n <= 10 for n in per_project)
+
+
+# --------------------------------------------------------------------------------------------
+# Risks
+
+
+def test_high_risks_without_mitigation_or_alternative(con: duckdb.DuckDBPyConnection) -> None:
+    no_mitigation = column(con, "SELECT risk_id FROM open_risks WHERE score >= 15 AND mitigation IS NULL ORDER BY 1")
+    assert no_mitigation == ["P03-R1", "P06-R1"]
+    no_alternative = column(
+        con,
+        """SELECT risk_id FROM open_risks
+           WHERE score >= 15 AND alternative_plan IS NULL AND coalesce(priority, 'high') = 'high' ORDER BY 1""",
+    )
+    assert no_alternative == ["P04-R1", "P05-R1", "P06-R1"]
+
+
+def test_typed_priorities_that_disagree_with_the_score(con: duckdb.DuckDBPyConnection) -> None:
+    mismatch = rows(
+        con,
+        """SELECT risk_id, score, priority FROM open_risks
+           WHERE priority <> CASE WHEN score >= 15 THEN 'high' WHEN score >= 5 THEN 'medium' ELSE 'low' END
+           ORDER BY 1""",
+    )
+    assert mismatch == [("P02-R2", 6, "low"), ("P02-R3", 20, "medium"), ("P05-R3", 12, "high"), ("P09-R2", 6, "high")]
+
+
+def test_stale_and_never_reviewed_risks(con: duckdb.DuckDBPyConnection) -> None:
+    """Stale: more than 92 days since the last reassessment (Reg §42.4); P01-R3 is exactly 92."""
+    stale = column(
+        con,
+        """SELECT risk_id FROM open_risks
+           WHERE ?::DATE - coalesce(last_reviewed_on, identified_on) > 92 ORDER BY 1""",
+        [AS_OF],
+    )
+    assert stale == ["P02-R4", "P03-R3", "P06-R1", "P06-R3", "P07-R3", "P09-R3", "P13-R2"]
+    boundary = column(con, "SELECT ?::DATE - last_reviewed_on FROM open_risks WHERE risk_id = 'P01-R3'", [AS_OF])
+    assert boundary == [92]
+    never = column(con, "SELECT risk_id FROM risks WHERE last_reviewed_on IS NULL ORDER BY 1")
+    assert never == ["P07-R3", "P08-R1"]
+
+
+def test_risks_cover_the_matrix_and_the_statuses(con: duckdb.DuckDBPyConnection) -> None:
+    cells = column(con, "SELECT count(DISTINCT (probability, impact)) FROM risks")
+    assert cells[0] >= 10
+    assert set(column(con, "SELECT DISTINCT status FROM risks")) == {"open", "closed", "occurred"}
+    assert set(column(con, "SELECT DISTINCT category FROM risks")) == {"key", "macroeconomic"}
+
+
+# --------------------------------------------------------------------------------------------
+# Team and meetings
+
+
+def test_one_person_on_exactly_two_projects(con: duckdb.DuckDBPyConnection) -> None:
+    two = rows(
+        con,
+        """SELECT person, list(allocation_pct ORDER BY project_id) FROM team
+           GROUP BY person HAVING count(DISTINCT project_id) = 2""",
+    )
+    assert two == [("Ернар Байжанов", [50.0, 30.0])]
+
+
+def test_one_person_allocated_over_100_percent(con: duckdb.DuckDBPyConnection) -> None:
+    over = rows(
+        con,
+        """SELECT person, sum(allocation_pct) FROM team
+           WHERE (from_date IS NULL OR from_date <= ?) AND (to_date IS NULL OR to_date >= ?)
+           GROUP BY person HAVING sum(allocation_pct) > 100""",
+        [AS_OF, AS_OF],
+    )
+    assert over == [("Камила Жүнісова", 110.0)]
+
+
+def test_allocations_cover_every_norm_tier(con: duckdb.DuckDBPyConnection) -> None:
+    shares = set(column(con, "SELECT DISTINCT allocation_pct FROM team"))
+    assert {50.0, 30.0, 10.0, 5.0} <= shares
+    assert column(con, "SELECT count(*) FROM team WHERE from_date IS NOT NULL OR to_date IS NOT NULL")[0] >= 3
+
+
+def test_meetings_span_and_size(con: duckdb.DuckDBPyConnection) -> None:
+    first, last, count, ids, weekend = rows(
+        con,
+        """SELECT min(date), max(date), count(*), count(DISTINCT meeting_id), count(*) FILTER (isodow(date) > 5)
+           FROM meetings""",
+    )[0]
+    assert (first, last) == (dt.date(2026, 5, 4), dt.date(2026, 11, 20))
+    assert 1500 <= count <= 3000
+    assert ids == count
+    assert weekend == 0
+
+
+def test_meeting_overruns_and_odd_days(con: duckdb.DuckDBPyConnection) -> None:
+    assert column(con, "SELECT meeting_id FROM meetings WHERE type = 'sprint_planning' AND isodow(date) <> 2") == [
+        "P02-SP-20260819"
+    ]
+    assert column(con, "SELECT meeting_id FROM meetings WHERE type = 'sprint_planning' AND duration_min > 480") == [
+        "P05-SP-20260915"
+    ]
+    assert column(con, "SELECT count(*) FROM meetings WHERE type = 'daily' AND duration_min > 15")[0] > 0
+    assert column(con, "SELECT count(*) FROM meetings WHERE type = 'monthly_report' AND teams_presented > 1")[0] > 0
+    overrun = column(
+        con,
+        """SELECT DISTINCT date FROM meetings
+           WHERE type IN ('monthly_report', 'quarterly_report') AND duration_min > 20 * teams_presented""",
+    )
+    assert overrun == [dt.date(2026, 8, 27)]
+
+
+def test_attendee_names_vary_in_case_and_spacing(con: duckdb.DuckDBPyConnection) -> None:
+    assert column(con, "SELECT count(*) FROM meetings WHERE attendees LIKE '%  %'")[0] > 0
+    assert column(con, "SELECT count(*) FROM meetings WHERE attendees LIKE '%асхат нұрланов%'")[0] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Budget, changes, evaluations
+
+
+def test_budget_lines(con: duckdb.DuckDBPyConnection) -> None:
+    assert set(column(con, "SELECT DISTINCT year FROM budget")) == {2025, 2026, 2027}
+    assert set(column(con, "SELECT DISTINCT funding_source FROM budget")) == {
+        "republican_budget",
+        "local_budget",
+        "extra_budgetary",
+        "additional_funding_required",
+    }
+    assert column(con, "SELECT count(*) FROM budget WHERE year = 2027 AND spent IS NOT NULL") == [0]
+    assert column(
+        con, "SELECT count(*) FROM budget WHERE funding_source = 'additional_funding_required' AND spent IS NOT NULL"
+    ) == [0]
+
+
+def test_change_requests(con: duckdb.DuckDBPyConnection) -> None:
+    decided = column(
+        con, "SELECT count(*) FROM changes WHERE decision IN ('approved', 'rejected') AND decided_on IS NULL"
+    )
+    assert decided == [0]
+    # pending for months: overdue whatever the calendar (due 10 working days after submission)
+    long_pending = column(
+        con,
+        "SELECT change_id FROM changes WHERE coalesce(decision, 'pending') = 'pending' AND submitted_on < ?::DATE - 30",
+        [AS_OF],
+    )
+    assert long_pending == ["CR-007"]
+
+
+def test_evaluation_reports(con: duckdb.DuckDBPyConnection) -> None:
+    reports = rows(
+        con,
+        """SELECT p.project_id, e.submitted_on - p.completed_on FROM projects p
+           LEFT JOIN evaluations e USING (project_id) WHERE p.status = 'completed' ORDER BY 1""",
+    )
+    # 15 working days are at least 21 calendar days: P10 reported late, P12 not at all
+    assert reports[0][0] == "P10" and reports[0][1] > 21
+    assert reports[1] == ("P12", None)
