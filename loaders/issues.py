@@ -21,6 +21,12 @@ class Tr(NamedTuple):
     key: str
 
 
+class TrList(NamedTuple):
+    """A parameter listing catalog keys (column labels), joined by commas."""
+
+    keys: tuple[str, ...]
+
+
 class EnumValues(NamedTuple):
     """A parameter listing the values of an enum in the user's language."""
 
@@ -30,6 +36,8 @@ class EnumValues(NamedTuple):
 def _render(value: object, lang: str) -> str:
     if isinstance(value, Tr):
         return t(value.key, lang)
+    if isinstance(value, TrList):
+        return ", ".join(t(k, lang) for k in value.keys)
     if isinstance(value, Issue):
         return value.message(lang)
     if isinstance(value, EnumValues):

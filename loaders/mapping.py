@@ -61,7 +61,10 @@ class SourceSpec(BaseModel):
     @classmethod
     def _regexes(cls, values: list[str]) -> list[str]:
         for v in values:
-            re.compile(v)
+            try:
+                re.compile(v)
+            except re.error as exc:  # not a ValueError: pydantic would let it escape as it is
+                raise ValueError(f"{v!r} is not a regular expression: {exc}") from exc
         return values
 
 
@@ -271,8 +274,17 @@ def _toml(value: object) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
-    s = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{s}"'
+    return '"' + "".join(_escape(c) for c in str(value)) + '"'
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(c: str) -> str:
+    """TOML basic strings forbid control characters: a header with a CR (CSV exports) must still save."""
+    if c in _TOML_ESCAPES:
+        return _TOML_ESCAPES[c]
+    return f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -286,12 +298,18 @@ def load_profile(path: str | Path) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ReadError("mapping_invalid", file=p.name, reason=str(exc)) from exc
     except ValidationError as exc:
-        reason = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ReadError("mapping_invalid", file=p.name, reason=reason) from exc
+        raise ReadError("mapping_invalid", file=p.name, reason=_reason(exc)) from exc
 
 
 def profile_from_toml(text: str, name: str = "profile.toml") -> Profile:
     try:
         return Profile.model_validate(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise ReadError("mapping_invalid", file=name, reason=str(exc)) from exc
+    except ValidationError as exc:
+        raise ReadError("mapping_invalid", file=name, reason=_reason(exc)) from exc
+
+
+def _reason(exc: ValidationError) -> str:
+    """Where and what, one line per problem (pydantic's own text carries URLs and line breaks)."""
+    return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())

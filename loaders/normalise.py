@@ -24,7 +24,8 @@ from .schema import ENUM_CATALOG, ENUM_SYNONYMS, TableSpec, table_specs
 # --------------------------------------------------------------------------------------------
 # Headers, sheet names, enum labels
 
-_NOT_WORD = re.compile(r"[^\w%№]+")
+# %, № and the arrows carry meaning ("% complete", "№", direction "↑"/"↓"): kept
+_NOT_WORD = re.compile(r"[^\w%№↑↓]+")
 
 
 def header_key(text: object) -> str:
@@ -114,6 +115,12 @@ _TABLE_EXTRA: Final[dict[str, tuple[str, ...]]] = {
     ),
     "evaluations": ("evaluation", "оценка проектов", "бағалау есептері", "отчеты об оценке"),
 }
+
+
+@cache
+def known_header_keys() -> frozenset[str]:
+    """Every header spelling of every table (to tell a header row, or a CSV delimiter)."""
+    return frozenset(k for table in table_specs() for k in column_index(table))
 
 
 @cache

@@ -18,10 +18,13 @@ from typing import BinaryIO, Final
 import python_calamine
 
 from .issues import ReadError
+from .normalise import header_key, known_header_keys
 
 SPREADSHEET_EXTS: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_EXTS: Final = (".csv", ".txt", ".tsv")
 DELIMITERS: Final = (",", ";", "\t")
+# files people upload by mistake, whatever their extension says: PDF, PNG, JPEG, GIF
+NOT_SPREADSHEET_MAGIC: Final = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 
 Source = str | Path | bytes | BinaryIO
 
@@ -87,6 +90,8 @@ def read_grids(
 def _kind(loaded: Loaded) -> str:
     ext = Path(loaded.name).suffix.casefold()
     head = loaded.data[:8]
+    if head.startswith(NOT_SPREADSHEET_MAGIC):
+        raise ReadError("not_a_spreadsheet", file=loaded.name)
     if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
         return "workbook"
     if ext in SPREADSHEET_EXTS:
@@ -147,9 +152,11 @@ def detect_encoding(data: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first records into the most, equally long, fields."""
+    """The delimiter under which the first records show the most known column names, then split
+    most consistently into equally long rows, then into the most fields."""
+    known = known_header_keys()
     sample = text[:65536]
-    best, best_score = ",", -1.0
+    best, best_score = ",", (-1, -1.0, -1)
     for delim in DELIMITERS:
         try:
             rows = [r for r, _ in zip(csv.reader(io.StringIO(sample), delimiter=delim), range(30), strict=False)]
@@ -164,7 +171,8 @@ def sniff_delimiter(text: str) -> str:
         common = max(set(widths), key=widths.count)
         if common < 2:
             continue
-        score = common * widths.count(common) / len(widths)
+        recognised = max(sum(1 for c in r if header_key(c) in known) for r in rows)
+        score = (recognised, round(widths.count(common) / len(widths), 2), common)
         if score > best_score:
             best, best_score = delim, score
     return best

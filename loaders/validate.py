@@ -19,7 +19,7 @@ import pandas as pd
 
 from i18n import all_languages
 
-from .issues import EnumValues, Issue, Level, Tr, display_value
+from .issues import EnumValues, Issue, Level, Tr, TrList, display_value
 from .normalise import (
     Parsed,
     column_index,
@@ -178,8 +178,12 @@ def _dedupe(headers: list[str]) -> list[str]:
     return out
 
 
+def _header_texts(row: list[object]) -> list[str]:
+    return [display_value(c, limit=10_000).strip() if not _is_blank(c) else "" for c in row]
+
+
 def header_cells(row: list[object]) -> list[str]:
-    return _dedupe([display_value(c, limit=10_000) if not _is_blank(c) else "" for c in row])
+    return _dedupe(_header_texts(row))
 
 
 def _rectangle(rows: list[list[object]], width: int) -> list[list[object]]:
@@ -258,8 +262,10 @@ def parse_grid(
     field_col: dict[str, int] = {}
     written: dict[str, str] = {}
     if columns is None:
+        # recognise the headers as written: a header typed twice must be reported as a
+        # duplicate, not renamed "header #2" and ignored as unknown
         index = column_index(table)
-        for j, h in enumerate(headers):
+        for j, h in enumerate(_header_texts(grid.rows[header_idx]) if headers else []):
             if not h:
                 continue
             name = index.get(header_key(h))
@@ -465,7 +471,7 @@ def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = Rea
                         "no_header",
                         grid.file,
                         grid.place,
-                        params={"table": Tr(f"table.{named}"), "expected": ", ".join(_required_labels(named))},
+                        params={"table": Tr(f"table.{named}"), "expected": _required_labels(named)},
                     )
                 )
             else:
@@ -477,10 +483,9 @@ def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = Rea
     return out
 
 
-def _required_labels(table: str) -> list[str]:
-    from i18n import t
-
-    return [t(f"col.{table}.{f}", "en") for f in table_specs()[table].required]
+def _required_labels(table: str) -> TrList:
+    """The required columns, shown in the user's language."""
+    return TrList(tuple(f"col.{table}.{f}" for f in table_specs()[table].required))
 
 
 def key_frame(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
