@@ -92,6 +92,8 @@ def _kind(loaded: Loaded) -> str:
     head = loaded.data[:8]
     if head.startswith(NOT_SPREADSHEET_MAGIC):
         raise ReadError("not_a_spreadsheet", file=loaded.name)
+    if head.startswith(b"PK") and _zip_is_other_document(loaded.data):
+        raise ReadError("not_a_spreadsheet", file=loaded.name)
     if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
         return "workbook"
     if ext in SPREADSHEET_EXTS:
@@ -99,6 +101,19 @@ def _kind(loaded: Loaded) -> str:
     if ext in CSV_EXTS or _looks_like_text(loaded.data):
         return "csv"
     raise ReadError("not_a_spreadsheet", file=loaded.name)
+
+
+def _zip_is_other_document(data: bytes) -> bool:
+    """A Word document or a presentation (also zip files), not a workbook."""
+    import zipfile
+
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        return False  # a damaged workbook: calamine says so
+    return not names & {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} and bool(
+        names & {"word/document.xml", "ppt/presentation.xml"}
+    )
 
 
 def _looks_like_text(data: bytes) -> bool:

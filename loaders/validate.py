@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from i18n import all_languages
 
@@ -290,7 +291,11 @@ def parse_grid(
                         grid.place,
                         header_row,
                         h,
-                        params={"first": written[name]},
+                        params={
+                            "first": written[name],
+                            "letter": get_column_letter(j + 1),
+                            "first_letter": get_column_letter(field_col[name] + 1),
+                        },
                     )
                 )
             else:
@@ -385,14 +390,16 @@ def parse_grid(
                         grid.place,
                         int(rows[idx]),
                         written[rule.later],
-                        display_value(_at(frame, idx, rule.later).date()),
-                        {
-                            "other": written[rule.earlier],
-                            "other_value": display_value(_at(frame, idx, rule.earlier).date()),
-                        },
+                        _day(_at(frame, idx, rule.later)),
+                        {"other": written[rule.earlier], "other_value": _day(_at(frame, idx, rule.earlier))},
                     )
                 )
     return SheetTable(table, grid.file, grid.place, header_row, written, frame)
+
+
+def _day(value: pd.Timestamp) -> str:
+    """A date the way people in Kazakhstan write it: 23.11.2026."""
+    return value.strftime("%d.%m.%Y")
 
 
 def _apply_value_map(raw: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
@@ -471,7 +478,11 @@ def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = Rea
                         "no_header",
                         grid.file,
                         grid.place,
-                        params={"table": Tr(f"table.{named}"), "expected": _required_labels(named)},
+                        params={
+                            "sheet": grid.place,
+                            "table": Tr(f"table.{named}"),
+                            "expected": _required_labels(named),
+                        },
                     )
                 )
             else:

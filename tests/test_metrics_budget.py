@@ -16,17 +16,20 @@ def line(pid: str, year: int, source: str, planned: float, spent: float | None) 
 
 
 def test_absorption_and_summaries(tmp_path: Path) -> None:
-    con = make_store(tmp_path / "b.duckdb", {
-        "projects": [project("P1"), project("P2"), project("P3", status="cancelled")],
-        "budget": [
-            line("P1", 2026, "republican_budget", 1000, 750),
-            line("P1", 2027, "republican_budget", 500, None),  # future year: nothing spent yet
-            line("P1", 2026, "local_budget", 0, 0),  # planned 0: no absorption
-            line("P2", 2026, "extra_budgetary", 200, 210),
-            line("P2", 2027, "additional_funding_required", 300, None),
-            line("P3", 2026, "republican_budget", 400, 100),
-        ],
-    })
+    con = make_store(
+        tmp_path / "b.duckdb",
+        {
+            "projects": [project("P1"), project("P2"), project("P3", status="cancelled")],
+            "budget": [
+                line("P1", 2026, "republican_budget", 1000, 750),
+                line("P1", 2027, "republican_budget", 500, None),  # future year: nothing spent yet
+                line("P1", 2026, "local_budget", 0, 0),  # planned 0: no absorption
+                line("P2", 2026, "extra_budgetary", 200, 210),
+                line("P2", 2027, "additional_funding_required", 300, None),
+                line("P3", 2026, "republican_budget", 400, 100),
+            ],
+        },
+    )
     lines = budget_lines(con, D(2026, 9, 30)).set_index(["project_id", "year", "funding_source"])
     assert lines.loc[("P1", 2026, "republican_budget"), "absorption"] == 75
     assert math.isnan(lines.loc[("P1", 2027, "republican_budget"), "absorption"])

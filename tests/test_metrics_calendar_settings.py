@@ -68,9 +68,13 @@ def test_settings_default_change_reset(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.parametrize(
     ("key", "value", "code"),
-    [("nope", 1, "setting_unknown"), ("risk_review_days", 0, "setting_out_of_range"),
-     ("risk_review_days", 9.5, "setting_not_integer"), ("kpi_at_risk_ratio", 0.95, "setting_order"),
-     ("norm_three_min_pct", 60, "setting_order")],
+    [
+        ("nope", 1, "setting_unknown"),
+        ("risk_review_days", 0, "setting_out_of_range"),
+        ("risk_review_days", 9.5, "setting_not_integer"),
+        ("kpi_at_risk_ratio", 0.95, "setting_order"),
+        ("norm_three_min_pct", 60, "setting_order"),
+    ],
 )
 def test_settings_refused(con: duckdb.DuckDBPyConnection, key: str, value: float, code: str) -> None:
     with pytest.raises(SettingError) as err:

@@ -189,3 +189,16 @@ def test_missing_file_is_a_read_error(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as exc:
         read_grids(tmp_path / "nope.xlsx")
     assert exc.value.code == "file_unreadable"
+
+
+def test_word_document_is_not_a_spreadsheet() -> None:
+    import io
+    import zipfile
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(ReadError) as exc:
+        read_grids(raw.getvalue(), "report.xlsx")
+    assert exc.value.code == "not_a_spreadsheet"
