@@ -28,8 +28,8 @@ from .store import (
     key_exprs,
     known_keys,
     q,
-    refresh_current,
     transaction,
+    upsert_current,
 )
 from .validate import IssueLog, ReadOptions, SheetTable, Validation, combine, read_tables
 
@@ -79,8 +79,13 @@ def prepare(
     *,
     mapping: SheetSource | None = None,
     options: ReadOptions = ReadOptions(),
+    stage: bool = True,
 ) -> ImportPlan:
-    """Read and check ``sources`` against the store; nothing is written."""
+    """Read and check ``sources`` against the store; nothing is written.
+
+    With ``stage`` (the default) the plan also says, per table, what would be new, changed and
+    unchanged; ``import_files`` skips that when it commits right away (the commit works it out
+    inside its transaction anyway)."""
     files = [s if isinstance(s, Loaded) else load(s) for s in sources]
     log = IssueLog()
     skipped: list[Issue] = []
@@ -111,8 +116,8 @@ def prepare(
     plan = ImportPlan(records, validation, skipped)
     if records and validation.ok and not any(len(v) for v in validation.tables.values()):
         validation.issues.append(Issue("error", "no_data", ", ".join(r.name for r in records)))
-    if plan.ok and validation.tables:
-        plan.diffs = {t: diff for t, diff in _stage_all(con, validation, keep=False).items()}
+    if stage and plan.ok and validation.tables:
+        plan.diffs = _stage_all(con, validation, keep=False)
     return plan
 
 
@@ -153,8 +158,8 @@ def commit(con: duckdb.DuckDBPyConnection, plan: ImportPlan, user: str) -> int |
                 "INSERT INTO batch_stats VALUES (?, ?, ?, ?, ?)",
                 [batch_id, table, d.counts.inserted, d.counts.changed, d.counts.unchanged],
             )
+            upsert_current(con, spec, f"stage_{table}", batch_id)
             con.execute(f"DROP TABLE {q('stage_' + table)}")
-        refresh_current(con, list(diffs))
         bump_data_version(con)
     plan.diffs = diffs
     return batch_id
@@ -170,7 +175,7 @@ def import_files(
     options: ReadOptions = ReadOptions(),
 ) -> tuple[ImportPlan, int | None]:
     """Prepare and, when clean and not a dry run, commit."""
-    plan = prepare(con, sources, mapping=mapping, options=options)
+    plan = prepare(con, sources, mapping=mapping, options=options, stage=dry_run)
     if not plan.ok or dry_run:
         return plan, None
     return plan, commit(con, plan, user)
@@ -201,49 +206,65 @@ def _defaults(spec: TableSpec) -> Callable[[str], object]:
 def _stage(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: pd.DataFrame, present: tuple[str, ...], *, keep: bool
 ) -> TableDiff:
+    """``stage_<table>``: the new version of every incoming row and whether it is inserted,
+    changed or unchanged. Columns the file leaves out keep their current values (or, for a new
+    row, the model's default)."""
     incoming = frame[[*present, "_row"]]
     view = f"incoming_{spec.name}"
-    con.register(view, incoming)
-    default = _defaults(spec)
-    params: list[object] = []
-    select = []
-    for f in spec.fields:
-        if f.name in present:
-            select.append(f"CAST(i.{q(f.name)} AS {f.sql_type}) AS {q(f.name)}")
-            select.append(f"c.{q(f.name)} AS {q('old_' + f.name)}")
-        else:
-            select.append(
-                f"CASE WHEN c._batch IS NULL THEN CAST(? AS {f.sql_type}) ELSE c.{q(f.name)} END AS {q(f.name)}"
-            )
-            params.append(default(f.name))
-    on = " AND ".join(
-        f"{a} IS NOT DISTINCT FROM {b}" for a, b in zip(key_exprs(spec, "i"), key_exprs(spec, "c"), strict=True)
-    )
     stage = q("stage_" + spec.name)
-    new_hash = "hash(" + ", ".join(f"m.{q(f.name)}" for f in spec.fields) + ")"
-    old_hash = "hash(" + ", ".join(f"c.{q(f.name)}" for f in spec.fields) + ")"
-    sql = f"""
-        CREATE OR REPLACE TEMP TABLE {stage} AS
-        WITH m AS (
-            SELECT {", ".join(select)}, i._row, c._batch IS NULL AS is_new, {old_hash} AS old_hash
-            FROM {q(view)} i LEFT JOIN {q(spec.name)} c ON {on}
+    default = _defaults(spec)
+    params = [default(f.name) for f in spec.fields if f.name not in present]
+    empty = fetch_one(con, f"SELECT count(*) = 0 FROM {q(spec.name)}")  # noqa: S608
+    first_load = bool(empty and empty[0])
+    if first_load:  # nothing to compare with: every row is new
+        cols = [
+            f"CAST(i.{q(f.name)} AS {f.sql_type}) AS {q(f.name)}"
+            if f.name in present
+            else f"CAST(? AS {f.sql_type}) AS {q(f.name)}"
+            for f in spec.fields
+        ]
+        sql = f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(cols)}, i._row, 'inserted' AS change FROM {q(view)} i"  # noqa: E501,S608
+    else:
+        select = []
+        for f in spec.fields:
+            if f.name in present:
+                select.append(f"CAST(i.{q(f.name)} AS {f.sql_type}) AS {q(f.name)}")
+                select.append(f"c.{q(f.name)} AS {q('old_' + f.name)}")
+            else:
+                select.append(
+                    f"CASE WHEN c._batch IS NULL THEN CAST(? AS {f.sql_type}) ELSE c.{q(f.name)} END AS {q(f.name)}"
+                )
+        on = " AND ".join(
+            f"{a} IS NOT DISTINCT FROM {b}" for a, b in zip(key_exprs(spec, "i"), key_exprs(spec, "c"), strict=True)
         )
-        SELECT m.*, CASE WHEN is_new THEN 'inserted'
-                         WHEN {new_hash} <> old_hash THEN 'changed'
-                         ELSE 'unchanged' END AS change
-        FROM m
-    """  # noqa: S608 - identifiers from the schema, values bound
+        new_hash = "hash(" + ", ".join(f"m.{q(f.name)}" for f in spec.fields) + ")"
+        old_hash = "hash(" + ", ".join(f"c.{q(f.name)}" for f in spec.fields) + ")"
+        sql = f"""
+            CREATE OR REPLACE TEMP TABLE {stage} AS
+            WITH m AS (
+                SELECT {", ".join(select)}, i._row, c._batch IS NULL AS is_new, {old_hash} AS old_hash
+                FROM {q(view)} i LEFT JOIN {q(spec.name)} c ON {on}
+            )
+            SELECT m.*, CASE WHEN is_new THEN 'inserted'
+                             WHEN {new_hash} <> old_hash THEN 'changed'
+                             ELSE 'unchanged' END AS change
+            FROM m
+        """  # noqa: S608 - identifiers from the schema, values bound
+    con.register(view, incoming)
     try:
         con.execute(sql, params)
     finally:
         con.unregister(view)
-    counts_row = fetch_one(
-        con,
-        f"SELECT count(*) FILTER (change = 'inserted'), count(*) FILTER (change = 'changed'), "  # noqa: S608
-        f"count(*) FILTER (change = 'unchanged') FROM {stage}",
-    )
-    assert counts_row is not None
-    counts = TableCounts(*(int(str(x)) for x in counts_row))
+    if first_load:
+        counts = TableCounts(len(incoming), 0, 0)
+    else:
+        row = fetch_one(
+            con,
+            f"SELECT count(*) FILTER (change = 'inserted'), count(*) FILTER (change = 'changed'), "  # noqa: S608
+            f"count(*) FILTER (change = 'unchanged') FROM {stage}",
+        )
+        assert row is not None
+        counts = TableCounts(*(int(str(x)) for x in row))
     changes = _changed_values(con, spec, present, stage) if counts.changed else _empty_changes(spec)
     if not keep:
         con.execute(f"DROP TABLE {stage}")

@@ -7,8 +7,10 @@ into a blank or a zero: the caller reports it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -167,43 +169,74 @@ def enum_labels(enum: type[StrEnum], lang: str) -> list[str]:
 # Values
 
 
+Cells = Sequence[object] | pd.Series
+
+
 @dataclass(frozen=True)
 class Parsed:
+    """A parsed column: values, cells that were blank, cells that could not be read, and cells
+    read but worth a warning (a share read as a percent). All positional, like the input."""
+
     values: pd.Series
-    bad: pd.Series  # bool: not blank and not readable
-    note: pd.Series | None = None  # bool: read, but worth a warning (a share read as a percent)
+    bad: pd.Series
+    note: pd.Series | None = None
+    blank: pd.Series | None = None
 
 
-def blank_mask(raw: pd.Series) -> pd.Series:
+def _cells(raw: Cells) -> list[object]:
+    return raw.tolist() if isinstance(raw, pd.Series) else list(raw)
+
+
+def _is_blank_cell(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (type(v) is str and not v.strip()) or (type(v) is float and v != v)
+
+
+def _mask(flags: list[bool] | np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(flags, dtype=bool))
+
+
+def blank_mask(raw: Cells) -> pd.Series:
     """Cells that are empty: None, NaN, or text of only spaces."""
-    isna = raw.isna()
-    as_str = raw.where(raw.map(type).isin([str]))
-    return isna | as_str.str.strip().eq("").fillna(False).astype(bool)
+    return _mask([_is_blank_cell(v) for v in _cells(raw)])
 
 
-def _strings(raw: pd.Series, mask: pd.Series) -> pd.Series:
-    return raw[mask].astype(str).str.strip()
+def parse_text(raw: Cells, person: bool = False) -> Parsed:
+    """Text as typed; whole numbers typed into an ID column read as ``101``, not ``101.0``.
+
+    One pass over the cells (calamine gives typed Python values): faster than pandas on object
+    columns, and exact about what each cell was."""
+    cells = _cells(raw)
+    try:  # the common case: every cell is text (calamine gives "" for an empty cell)
+        if person:
+            out: list[str | None] = [" ".join(v.split()) or None for v in cells]  # type: ignore[attr-defined]
+        else:
+            out = [v.strip() or None for v in cells]  # type: ignore[attr-defined]
+        if all(type(v) is str for v in cells):
+            return _text_result(out)
+    except AttributeError:
+        pass
+    out = []
+    append = out.append
+    for v in cells:
+        t = type(v)
+        if t is str:
+            text = v.strip()  # type: ignore[attr-defined]
+            append((" ".join(text.split()) if person else text) or None)
+        elif v is None or v is pd.NA or v is pd.NaT or (t is float and v != v):
+            append(None)
+        elif t is float:
+            f: float = v  # type: ignore[assignment]
+            append(str(int(f)) if f.is_integer() else repr(f))
+        elif t is int or t is bool:
+            append(str(v))
+        else:
+            append(_other_to_text(v))
+    return _text_result(out)
 
 
-def parse_text(raw: pd.Series, person: bool = False) -> Parsed:
-    """Text as typed; whole numbers typed into an ID column read as ``101``, not ``101.0``."""
-    blank = blank_mask(raw)
-    types = raw.map(type)
-    out = pd.Series(None, index=raw.index, dtype=object)
-    is_str = types.isin([str]) & ~blank
-    out[is_str] = _strings(raw, is_str)
-    is_num = types.isin([float, int]) & ~blank
-    if is_num.any():
-        nums = raw[is_num].astype(float)
-        whole = nums.eq(nums.round())
-        out[is_num] = np.where(whole, nums.round().astype("int64").astype(str), nums.astype(str))
-    other = ~(is_str | is_num | blank)
-    if other.any():
-        out[other] = raw[other].map(_other_to_text)
-    if person:
-        notna = out.notna()
-        out[notna] = out[notna].str.replace(r"\s+", " ", regex=True)
-    return Parsed(out, pd.Series(False, index=raw.index))
+def _text_result(out: list[str | None]) -> Parsed:
+    blank = np.fromiter((v is None for v in out), dtype=bool, count=len(out))
+    return Parsed(pd.Series(out, dtype=object), _mask(np.zeros(len(out), dtype=bool)), blank=_mask(blank))
 
 
 def _other_to_text(value: object) -> str:
@@ -236,51 +269,75 @@ def _number_strings(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd
     return num.where(~neg, -num), pct
 
 
-def parse_number(raw: pd.Series, *, percent: bool = False, decimal_comma: bool = True) -> Parsed:
+def parse_number(raw: Cells, *, percent: bool = False, decimal_comma: bool = True) -> Parsed:
     """``1 234,5``, ``1234.5``, ``£2,341.70``, ``85%``; for a percent column a share 0–1 is ×100."""
-    blank = blank_mask(raw)
-    types = raw.map(type)
-    out = pd.Series(np.nan, index=raw.index, dtype="float64")
-    had_pct = pd.Series(False, index=raw.index)
-    is_num = types.isin([float, int]) & ~blank
-    out[is_num] = raw[is_num].astype(float)
-    is_str = types.isin([str]) & ~blank
-    if is_str.any():
-        nums, pct = _number_strings(_strings(raw, is_str), decimal_comma)
-        out[is_str] = nums
-        had_pct[is_str] = pct
-    bad = ~blank & out.isna()
+    cells = _cells(raw)
+    n = len(cells)
+    out = np.full(n, np.nan)
+    blank = np.zeros(n, dtype=bool)
+    text_at: list[int] = []
+    text: list[str] = []
+    for i, v in enumerate(cells):
+        t = type(v)
+        if t is float or t is int:
+            out[i] = v  # NaN stays NaN: a blank
+            blank[i] = v != v
+        elif t is str:
+            stripped = v.strip()  # type: ignore[attr-defined]
+            if stripped:
+                text_at.append(i)
+                text.append(stripped)
+            else:
+                blank[i] = True
+        elif v is None or v is pd.NA or v is pd.NaT:
+            blank[i] = True
+        elif isinstance(v, np.integer | np.floating) and not isinstance(v, np.bool_):
+            out[i] = float(v)
+            blank[i] = bool(np.isnan(out[i]))
+        # anything else (a date, a bool) stays NaN and not blank: unreadable as a number
+    had_pct = np.zeros(n, dtype=bool)
+    if text:
+        nums, pct = _number_strings(pd.Series(text, dtype=object).astype(str), decimal_comma)
+        out[text_at] = nums.to_numpy(dtype="float64", na_value=np.nan)
+        had_pct[text_at] = pct.to_numpy(dtype=bool)
+    bad = ~blank & np.isnan(out)
     note = None
     if percent:
-        share = ~bad & ~blank & ~had_pct & out.gt(0) & out.le(1)
+        share = ~bad & ~blank & ~had_pct & (out > 0) & (out <= 1)
         out[share] = out[share] * 100
-        note = share
-    return Parsed(out, bad, note)
+        note = _mask(share)
+    return Parsed(pd.Series(out), _mask(bad), note, _mask(blank))
 
 
 _YEAR_SUFFIX = re.compile(r"\s*(?:ж|жыл|г|год|y|yr)\.?$", re.IGNORECASE)
 
 
-def parse_integer(raw: pd.Series, *, decimal_comma: bool = True) -> Parsed:
+def parse_integer(raw: Cells, *, decimal_comma: bool = True) -> Parsed:
     """Whole numbers; ``2026 ж.`` / ``2026 г.`` read as 2026; ``2.5`` is not a whole number."""
-    types = raw.map(type)
-    is_str = types.isin([str])
-    cleaned = raw.copy()
-    if is_str.any():
-        cleaned[is_str] = raw[is_str].astype(str).str.strip().str.replace(_YEAR_SUFFIX, "", regex=True)
-    p = parse_number(cleaned, decimal_comma=decimal_comma)
+    cells = [_YEAR_SUFFIX.sub("", v.strip()) if type(v) is str else v for v in _cells(raw)]
+    p = parse_number(cells, decimal_comma=decimal_comma)
     frac = p.values.notna() & p.values.ne(p.values.round())
     out = p.values.round().astype("Int64")
-    return Parsed(out.where(~frac), p.bad | frac)
+    return Parsed(out.where(~frac), p.bad | frac, blank=p.blank)
 
 
-def parse_enum(raw: pd.Series, enum: type[StrEnum]) -> Parsed:
-    """A value of ``enum`` typed in kk, ru or en (or a known synonym)."""
+def parse_enum(raw: Cells, enum: type[StrEnum]) -> Parsed:
+    """A value of ``enum`` typed in kk, ru or en (or a known synonym); each distinct spelling is
+    looked up once."""
+    index = enum_index(enum)
     text = parse_text(raw).values
-    keys = text.dropna().map(header_key)
-    out = pd.Series(None, index=raw.index, dtype=object)
-    out[keys.index] = keys.map(enum_index(enum))
-    return Parsed(out, text.notna() & out.isna())
+    memo: dict[str, str | None] = {}
+    out: list[str | None] = []
+    for v in text.tolist():
+        if v is None:
+            out.append(None)
+            continue
+        hit = memo.get(v, "")
+        if hit == "":
+            hit = memo[v] = index.get(header_key(v))
+        out.append(hit)
+    values = pd.Series(out, dtype=object)
+    return Parsed(values, text.notna() & values.isna(), blank=text.isna())
 
 
 # Dates --------------------------------------------------------------------------------------
@@ -416,37 +473,62 @@ def _text_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
     return out
 
 
-def parse_date(raw: pd.Series, *, dayfirst: bool = True) -> Parsed:
+_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T\s])")
+_ORDINAL_1970: Final = dt.date(1970, 1, 1).toordinal()
+_NAT: Final = np.iinfo("int64").min
+
+
+def parse_date(raw: Cells, *, dayfirst: bool = True) -> Parsed:
     """Excel dates and serials, ``23.11.2026``, ``23.11.26``, ``2026-11-23``,
-    ``2026-11-23T00:00:00Z``, quarter labels (quarter end) and ``23 ноября 2026``."""
-    blank = blank_mask(raw)
-    types = raw.map(type)
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    is_str = types.isin([str]) & ~blank
-    is_num = types.isin([float, int]) & ~blank
-    is_obj = ~(is_str | is_num | blank)
-    if is_obj.any():
-        objs = raw[is_obj]
-        converted = pd.to_datetime(objs.map(_date_like), errors="coerce")
-        out[objs.index] = converted
-    if is_num.any():
-        nums = raw[is_num].astype(float)
-        ok = nums.between(_SERIAL_MIN, _SERIAL_MAX)
-        out[nums[ok].index] = _EXCEL_EPOCH + pd.to_timedelta(nums[ok].astype("int64"), unit="D")
-    if is_str.any():
-        parsed = _text_dates(_strings(raw, is_str), dayfirst)
-        out[parsed.index] = parsed
-    out = out.dt.floor("D")
-    return Parsed(out, ~blank & out.isna())
+    ``2026-11-23T00:00:00Z``, quarter labels (quarter end) and ``23 ноября 2026``.
 
-
-def _date_like(value: object) -> object:
-    """datetime/date objects pass; anything else (a time of day, a bool) is not a date."""
-    import datetime as dt
-
-    if isinstance(value, dt.datetime | dt.date):
-        return value
-    return None
+    Date cells and the two commonest text forms are read in one pass; other text goes to the
+    column-wise parsers."""
+    cells = _cells(raw)
+    n = len(cells)
+    days = np.full(n, _NAT, dtype="int64")
+    blank = np.zeros(n, dtype=bool)
+    rest_at: list[int] = []
+    rest: list[str] = []
+    dmy = dayfirst
+    for i, v in enumerate(cells):
+        t = type(v)
+        if t is dt.date or t is dt.datetime:
+            days[i] = v.toordinal() - _ORDINAL_1970  # type: ignore[attr-defined]
+        elif t is str:
+            text = v.strip()  # type: ignore[attr-defined]
+            if not text:
+                blank[i] = True
+                continue
+            m = (_DMY.match(text) if dmy else None) or _ISO.match(text)
+            if m:
+                a, b, c = (int(x) for x in m.groups())
+                y, mo, d = (c, b, a) if m.re is _DMY else (a, b, c)
+                try:
+                    days[i] = dt.date(y, mo, d).toordinal() - _ORDINAL_1970
+                    continue
+                except ValueError:
+                    pass
+            rest_at.append(i)
+            rest.append(text)
+        elif t is float or t is int:
+            if v != v:
+                blank[i] = True
+            elif _SERIAL_MIN <= v <= _SERIAL_MAX:  # type: ignore[operator]
+                days[i] = int(v) - 25569  # type: ignore[call-overload]  # 1899-12-30 → 1970-01-01
+        elif v is None or v is pd.NA or v is pd.NaT:
+            blank[i] = True
+        elif isinstance(v, dt.date):  # a pandas Timestamp, a datetime subclass
+            days[i] = v.toordinal() - _ORDINAL_1970
+        # anything else (a time of day, a bool) stays unread: not a date
+    out = days.view("datetime64[D]").astype("datetime64[s]")
+    out[days == _NAT] = np.datetime64("NaT")
+    if rest:
+        parsed = _text_dates(pd.Series(rest, dtype=object).astype(str), dayfirst)
+        out[rest_at] = parsed.to_numpy().astype("datetime64[s]")
+    values = pd.Series(out)
+    return Parsed(values, _mask(~blank & np.isnat(out)), blank=_mask(blank))
 
 
 def column_lookup(spec: TableSpec, header: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -136,7 +137,7 @@ def read_workbook(loaded: Loaded) -> list[Grid]:
             continue
         try:
             sheet = book.get_sheet_by_name(meta.name)
-            rows: list[list[object]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            rows = typing.cast(list[list[object]], sheet.to_python(skip_empty_area=False))
             merged = list(sheet.merged_cell_ranges or [])
         except Exception as exc:
             raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc

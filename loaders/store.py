@@ -104,6 +104,23 @@ def _current_ddl(spec: TableSpec) -> tuple[str, str]:
     )
 
 
+def upsert_current(con: duckdb.DuckDBPyConnection, spec: TableSpec, stage: str, batch_id: int) -> None:
+    """Bring ``c_<table>`` up to date with the staged rows of a new batch (inside its transaction):
+    the changed keys lose their old row, the new and changed rows go in."""
+    cols = ", ".join(q(f.name) for f in spec.fields)
+    on = " AND ".join(
+        f"{a} IS NOT DISTINCT FROM {b}" for a, b in zip(key_exprs(spec, "c"), key_exprs(spec, "s"), strict=True)
+    )
+    current, staged = q("c_" + spec.name), q(stage)
+    con.execute(
+        f"DELETE FROM {current} c USING {staged} s WHERE s.change = 'changed' AND {on}"  # noqa: S608
+    )
+    con.execute(
+        f"INSERT INTO {current} SELECT {cols}, ? FROM {staged} WHERE change <> 'unchanged'",  # noqa: S608
+        [batch_id],
+    )
+
+
 def refresh_current(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | list[str] = TABLES) -> None:
     """Recompute the current rows of ``tables`` from their history (inside the caller's transaction)."""
     for table in tables:

@@ -191,7 +191,7 @@ def _rectangle(rows: list[list[object]], width: int) -> list[list[object]]:
     return [r[:width] if len(r) >= width else [*r, *([""] * (width - len(r)))] for r in rows]
 
 
-def parse_column(spec: FieldSpec, raw: pd.Series, options: ReadOptions) -> Parsed:
+def parse_column(spec: FieldSpec, raw: list[object], options: ReadOptions) -> Parsed:
     match spec.kind:
         case "date":
             return parse_date(raw, dayfirst=options.dayfirst)
@@ -221,7 +221,7 @@ def _cell_issues(
     level: Level,
     code: str,
     mask: pd.Series,
-    raw: pd.Series,
+    raw: pd.Series | _Cells,
     rows: pd.Series,
     where: tuple[str, str],
     column: str,
@@ -336,44 +336,53 @@ def parse_grid(
             )
         )
 
-    body = _rectangle(grid.rows[header_idx + 1 :], width)
-    row_numbers = np.arange(header_idx + 2, header_idx + 2 + len(body))
-    cols_used = sorted(field_col.values())
-    keep = [i for i, r in enumerate(body) if any(not _is_blank(r[j]) for j in cols_used)]
-    body = [body[i] for i in keep]
-    rows = pd.Series(row_numbers[keep], dtype="int64")
+    body = grid.rows[header_idx + 1 :]
+    if any(len(r) < width for r in body):  # ragged CSV rows; calamine's are rectangular
+        body = _rectangle(body, width)
+    transposed = (
+        list(zip(*body, strict=False)) if body else [() for _ in range(width)]
+    )  # columns up to the shortest row (>= width)
+    n = len(body)
 
-    transposed = list(zip(*body, strict=True)) if body else [() for _ in range(width)]
-    frame = pd.DataFrame({"_row": rows, "_place": grid.place, "_file": grid.file})
+    # parse every mapped column whole, then leave out the rows that are blank in all of them
+    parsed_cols: list[tuple[FieldSpec, list[object], Parsed, str]] = []
     for f in spec.fields:
         if f.name in field_col:
-            raw = pd.Series(transposed[field_col[f.name]], dtype=object)
+            raw: list[object] = list(transposed[field_col[f.name]])
             if value_maps and f.name in value_maps:
                 raw = _apply_value_map(raw, value_maps[f.name])
             column = written[f.name]
         elif f.name in constants:
-            raw = pd.Series([constants[f.name]] * len(rows), dtype=object)
-            column = f.name
+            raw, column = [constants[f.name]] * n, f.name
         else:
             continue
-        parsed = parse_column(f, raw, options)
+        parsed_cols.append((f, raw, parse_column(f, raw, options), column))
+    mapped = [p.blank for f, _, p, _ in parsed_cols if f.name in field_col and p.blank is not None]
+    keep = ~np.logical_and.reduce([b.to_numpy() for b in mapped]) if mapped else np.zeros(n, dtype=bool)
+    positions = np.flatnonzero(keep)
+    rows = pd.Series(positions + header_idx + 2, dtype="int64")
+
+    frame = pd.DataFrame({"_row": rows, "_place": grid.place, "_file": grid.file})
+    for f, raw_all, parsed_all, column in parsed_cols:
+        cells = _Cells(raw_all, positions)
+        parsed = _take(parsed_all, positions)
         values = parsed.values
         bad = parsed.bad
         params: dict[str, object] = {"table": Tr(f"table.{table}")}
         if f.kind == "enum":
             assert f.enum is not None
             params["allowed"] = EnumValues(f.enum)
-        _cell_issues(log, "error", _bad_code(f), bad, raw, rows, where, column, params)
-        blank = values.isna() & ~bad
+        _cell_issues(log, "error", _bad_code(f), bad, cells, rows, where, column, params)
+        blank = parsed.blank if parsed.blank is not None else values.isna() & ~bad
         if f.required:
-            _cell_issues(log, "error", "required_blank", blank, raw, rows, where, column)
+            _cell_issues(log, "error", "required_blank", blank, cells, rows, where, column)
         elif f.default is not None and blank.any():
             values = values.astype(object).where(~blank, getattr(f.default, "value", f.default))
         if parsed.note is not None:
             _cell_issues(
-                log, "warning", "share_as_percent", parsed.note, raw, rows, where, column, per_cell={"read": values}
+                log, "warning", "share_as_percent", parsed.note, cells, rows, where, column, per_cell={"read": values}
             )
-        _range_issues(log, f, values, raw, rows, where, column)
+        _range_issues(log, f, values, cells, rows, where, column)
         frame[f.name] = _typed(f, values)
         written.setdefault(f.name, column)
 
@@ -397,23 +406,47 @@ def parse_grid(
     return SheetTable(table, grid.file, grid.place, header_row, written, frame)
 
 
+class _Cells:
+    """The raw cells of the rows kept, looked up only when an issue quotes one."""
+
+    def __init__(self, cells: list[object], positions: np.ndarray) -> None:
+        self.cells = cells
+        self.positions = positions
+
+    def __getitem__(self, idx: int) -> object:
+        return self.cells[int(self.positions[idx])]
+
+
+def _take(p: Parsed, positions: np.ndarray) -> Parsed:
+    """The parsed cells of the rows kept, renumbered 0..n-1."""
+
+    def pick(series: pd.Series | None) -> pd.Series | None:
+        return None if series is None else series.iloc[positions].reset_index(drop=True)
+
+    values, bad = pick(p.values), pick(p.bad)
+    assert values is not None and bad is not None
+    return Parsed(values, bad, pick(p.note), pick(p.blank))
+
+
 def _day(value: pd.Timestamp) -> str:
     """A date the way people in Kazakhstan write it: 23.11.2026."""
     return value.strftime("%d.%m.%Y")
 
 
-def _apply_value_map(raw: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+def _apply_value_map(raw: list[object], mapping: Mapping[str, str]) -> list[object]:
     folded = {header_key(k): v for k, v in mapping.items()}
-    keys = raw.map(lambda v: header_key(v) if isinstance(v, str) else None)
-    mapped = keys.map(folded)
-    return raw.where(mapped.isna(), mapped)
+    out: list[object] = []
+    for v in raw:
+        hit = folded.get(header_key(v)) if isinstance(v, str) else None
+        out.append(v if hit is None else hit)
+    return out
 
 
 def _range_issues(
     log: IssueLog,
     f: FieldSpec,
     values: pd.Series,
-    raw: pd.Series,
+    raw: pd.Series | _Cells,
     rows: pd.Series,
     where: tuple[str, str],
     column: str,
@@ -541,12 +574,13 @@ def _header(parts: list[SheetTable], place: str, name: str) -> str:
 def _duplicate_keys(spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable], log: IssueLog) -> None:
     if not set(spec.key) <= set(frame.columns) or frame.empty:
         return
-    keys = key_frame(spec, frame).astype(str)
-    tuples = pd.Series(list(zip(*(keys[k] for k in spec.key), strict=True)), index=keys.index)
-    dup = tuples.duplicated(keep="first")
+    keys = key_frame(spec, frame)
+    dup = keys.duplicated(keep="first")
     if not dup.any():
         return
-    first = {key: i for i, key in tuples[~dup].items()}
+    clashing = keys[keys.duplicated(keep=False)].astype(str)
+    tuples = pd.Series(list(zip(*(clashing[k] for k in spec.key), strict=True)), index=clashing.index)
+    first = {key: i for i, key in tuples[~dup[tuples.index]].items()}
     for idx in dup[dup].index:
         first_idx = first[tuples[idx]]
         place = str(_at(frame, idx, "_place"))

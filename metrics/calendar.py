@@ -61,6 +61,7 @@ class Calendar:
     working: np.ndarray  # bool per day
     cum: np.ndarray  # working days up to and including each day
     working_dates: np.ndarray  # datetime64[D] of the working days only
+    table: pd.DataFrame  # day, working, cum: the same, for SQL (``Context.register_calendar``)
 
     def _index(self, values: Dates | dt.date) -> tuple[np.ndarray, np.ndarray]:
         d = _days(values)
@@ -114,7 +115,9 @@ def calendar(extra_days_off: tuple[dt.date, ...] = (), extra_working_days: tuple
     working[np.isin(days, made_working)] = True
     working[np.isin(days, np.array(extra_days_off, dtype="datetime64[D]"))] = False
     working[np.isin(days, np.array(extra_working_days, dtype="datetime64[D]"))] = True
-    return Calendar(first, days, working, np.cumsum(working), days[working])
+    cum = np.cumsum(working)
+    table = pd.DataFrame({"day": days.astype("datetime64[s]"), "working": working, "cum": cum.astype("int32")})
+    return Calendar(first, days, working, cum, days[working], table)
 
 
 def for_settings(settings: object) -> Calendar:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import duckdb
 import numpy as np
@@ -64,6 +64,12 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def register_calendar(self) -> None:
+        """Make the working-day calendar a relation ``wd_cal(day, working, cum)`` for SQL:
+        working days after D up to E = cum(E) − cum(D); the Nth working day after D is the
+        working day whose cum is cum(D) + N."""
+        self.con.register("wd_cal", self.calendar.table)
+
     def query(self, sql: str, **params: object) -> pd.DataFrame:
         """Run ``sql`` (which may use the ``scope`` CTE) with the filters and ``$as_of`` bound."""
         bound = {**self.filters.params(), "as_of": self.as_of, **params}
@@ -89,23 +95,27 @@ def context(
 
 
 def typed(df: pd.DataFrame, schema: Mapping[str, ColumnType]) -> pd.DataFrame:
-    """``df`` with exactly the columns of ``schema``, in order, each of its declared type."""
-    out = pd.DataFrame(index=df.index)
+    """``df`` with exactly the columns of ``schema``, in order, each of its declared type:
+    text as objects with None for missing, dates as datetime64[s], floats, nullable ints, bools,
+    lists (built once, in one go: adding columns one by one to a frame is slow)."""
+    n = len(df)
+    out: dict[str, object] = {}
     for name, kind in schema.items():
-        col = df[name] if name in df.columns else pd.Series(None, index=df.index, dtype=object)
+        col: Any = df[name] if name in df.columns else pd.Series([None] * n, index=df.index, dtype=object)
         if kind == "text":
-            out[name] = col.astype(object).where(col.notna(), None)
+            out[name] = pd.Series(col.to_numpy(dtype=np.object_, na_value=None), dtype=object)
         elif kind == "date":
-            out[name] = pd.to_datetime(col).astype("datetime64[s]")
+            out[name] = pd.Series(pd.to_datetime(col).to_numpy(dtype="datetime64[s]"))
         elif kind == "float":
-            out[name] = pd.to_numeric(col).astype("float64")
+            out[name] = pd.to_numeric(col).to_numpy(dtype="float64", na_value=np.nan)
         elif kind == "int":
-            out[name] = pd.to_numeric(col).astype("Int64")
+            out[name] = pd.array(pd.to_numeric(col).to_numpy(dtype="float64", na_value=np.nan), dtype="Int64")
         elif kind == "bool":
-            out[name] = col.fillna(False).astype(bool)
+            out[name] = col.fillna(False).to_numpy(dtype=bool)
         else:
-            out[name] = col.map(lambda v: list(v) if isinstance(v, list | tuple | np.ndarray) else [])
-    return out.reset_index(drop=True)
+            lists = [list(v) if isinstance(v, list | tuple | np.ndarray) else [] for v in col]
+            out[name] = pd.Series(lists, dtype=object)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 def days_between(a: pd.Series, b: pd.Series) -> pd.Series:

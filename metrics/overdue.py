@@ -43,48 +43,70 @@ def _projects(ctx: Context) -> pd.DataFrame:
     return ctx.memo("projects", compute)
 
 
-_ACTIVITIES_SQL: Final = f"""
-WITH {SCOPE_CTE},
-acts AS (
-    SELECT a.*, s.name AS project_name, coalesce(a.responsible, s.project_manager) AS responsible_eff,
-           -- complete = done or cancelled, or an actual_end on or before the as-of date; an
-           -- actual_end after the as-of date is a completion that had not happened yet
-           coalesce(a.actual_end <= $as_of OR (a.actual_end IS NULL AND a.status = 'done')
-                    OR a.status = 'cancelled', false) AS complete
-    FROM activities a JOIN scope s USING (project_id)
-    WHERE NOT s.cancelled
-),
-late_or_overdue AS (
-    SELECT *, NOT complete AND planned_end < $as_of AS overdue,
-           coalesce(actual_end <= $as_of AND actual_end > planned_end AND coalesce(status, '') <> 'cancelled',
-                    false) AS late
-    FROM acts
-)
-SELECT * FROM late_or_overdue WHERE overdue OR late
-ORDER BY activity_id
+_COMPLETED_LATE_SQL: Final = f"""
+WITH {SCOPE_CTE}
+SELECT a.activity_id, a.project_id, a.name, coalesce(a.responsible, s.project_manager) AS responsible,
+       a.planned_end, a.actual_end, datediff('day', a.planned_end, a.actual_end) AS days_late,
+       e.cum - p.cum AS working_days_late
+FROM activities a JOIN scope s USING (project_id)
+LEFT JOIN wd_cal p ON p.day = a.planned_end LEFT JOIN wd_cal e ON e.day = a.actual_end
+WHERE NOT s.cancelled AND a.actual_end <= $as_of AND a.actual_end > a.planned_end
+  AND coalesce(a.status, '') <> 'cancelled'
+ORDER BY a.activity_id
 """
 
 
-def _activities(ctx: Context) -> pd.DataFrame:
-    """Activities of live projects that are overdue or were completed late, as of the as-of date
-    (DOMAIN §4.4); the rest of the plan does not reach Python."""
-    return ctx.memo("activities", lambda: ctx.query(_ACTIVITIES_SQL))
-
-
-def _frame(
-    kind: str, ids: pd.Series, df: pd.DataFrame, title: pd.Series, responsible: pd.Series, due: pd.Series
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "kind": kind,
-            "item_id": ids.astype(str).to_numpy(),
-            "project_id": df["project_id"].to_numpy(),
-            "project_name": df["project_name"].to_numpy(),
-            "title": title.to_numpy(),
-            "responsible": responsible.to_numpy(),
-            "due": pd.to_datetime(due).to_numpy(),
-        }
-    )
+_OVERDUE_SQL: Final = f"""
+WITH {SCOPE_CTE},
+live AS (
+    SELECT p.*, coalesce(p.completed_on <= $as_of OR (p.completed_on IS NULL AND p.status = 'completed'),
+                         false) AS completed
+    FROM scope p WHERE NOT p.cancelled
+),
+items AS (
+    -- passport deadline passed, project not completed: reported to the curator (Reg §8.4)
+    SELECT 'project' AS kind, project_id AS item_id, project_id, name AS title, project_manager AS responsible,
+           end_date AS due
+    FROM live WHERE NOT completed AND end_date < $as_of
+    UNION ALL
+    -- activities not complete whose planned end is before the as-of date (Reg §44–45)
+    SELECT 'activity', a.activity_id, a.project_id, a.name, coalesce(a.responsible, l.project_manager), a.planned_end
+    FROM activities a JOIN live l USING (project_id)
+    WHERE NOT coalesce(a.actual_end <= $as_of OR (a.actual_end IS NULL AND a.status = 'done')
+                       OR a.status = 'cancelled', false)
+      AND a.planned_end < $as_of
+    UNION ALL
+    -- target indicators missed (DOMAIN §4.1), from the indicator statuses
+    SELECT 'indicator', i.indicator_id, i.project_id, i.name, l.project_manager, i.deadline
+    FROM missed_indicators i JOIN live l USING (project_id)
+    UNION ALL
+    -- risk reassessment overdue: due 92 days after the last one (Reg §42.4)
+    SELECT 'risk_review', r.risk_id, r.project_id, r.title, r.responsible, r.review_due
+    FROM stale_risks r JOIN live l USING (project_id)
+    UNION ALL
+    -- evaluation report due on the 15th working day after completion, not submitted (Reg §49)
+    SELECT 'evaluation', l.project_id, l.project_id, l.name, l.project_manager, due.day
+    FROM live l JOIN wd_cal done ON done.day = l.completed_on
+    JOIN wd_cal due ON due.working AND due.cum = done.cum + $evaluation_days
+    WHERE l.completed AND due.day < $as_of
+      AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.project_id = l.project_id AND e.submitted_on <= $as_of)
+    UNION ALL
+    -- change requests still pending after their 10th working day (DOMAIN §4.4); a decision dated
+    -- after the as-of date had not been taken yet
+    SELECT 'change', c.change_id, c.project_id, c.description, l.project_manager, due.day
+    FROM changes c JOIN live l USING (project_id) JOIN wd_cal sub ON sub.day = c.submitted_on
+    JOIN wd_cal due ON due.working AND due.cum = sub.cum + $change_days
+    WHERE c.submitted_on <= $as_of AND (c.decision IS NULL OR c.decision = 'pending' OR c.decided_on > $as_of)
+      AND due.day < $as_of
+)
+SELECT it.kind, it.item_id, it.project_id, l.name AS project_name, it.title, it.responsible, it.due,
+       datediff('day', it.due, CAST($as_of AS DATE)) AS days_overdue,
+       (SELECT cum FROM wd_cal WHERE day = CAST($as_of AS DATE)) - d.cum AS working_days_overdue
+FROM items it JOIN live l USING (project_id) LEFT JOIN wd_cal d ON d.day = it.due
+ORDER BY working_days_overdue DESC NULLS LAST, days_overdue DESC,
+         list_position(['project', 'activity', 'indicator', 'risk_review', 'evaluation', 'change'], it.kind),
+         it.item_id
+"""
 
 
 def _overdue(ctx: Context) -> pd.DataFrame:
@@ -92,114 +114,36 @@ def _overdue(ctx: Context) -> pd.DataFrame:
 
 
 def _compute_overdue(ctx: Context) -> pd.DataFrame:
-    as_of = pd.Timestamp(ctx.as_of)
-    projects = _projects(ctx)
-    live = projects[~projects["cancelled"]].rename(columns={"name": "project_name"})
-    pm = live.set_index("project_id")["project_manager"]
-    names = live.set_index("project_id")["project_name"]
-    parts = []
-
-    # passport deadline passed, project not completed: the violation reported to the curator (Reg §8.4)
-    late_projects = live[~live["completed"] & (pd.to_datetime(live["end_date"]) < as_of)]
-    parts.append(
-        _frame(
-            "project",
-            late_projects["project_id"],
-            late_projects,
-            late_projects["project_name"],
-            late_projects["project_manager"],
-            late_projects["end_date"],
+    indicators = _indicators(ctx)
+    register = _risks(ctx)
+    missed = indicators.loc[indicators["status"].eq("missed"), ["indicator_id", "project_id", "name", "deadline"]]
+    stale = register.loc[register["stale"], ["risk_id", "project_id", "title", "responsible", "review_due"]]
+    ctx.register_calendar()
+    ctx.con.register("missed_indicators", missed)
+    ctx.con.register("stale_risks", stale)
+    try:
+        out = ctx.query(
+            _OVERDUE_SQL,
+            evaluation_days=ctx.settings.int("evaluation_due_working_days"),
+            change_days=ctx.settings.int("change_due_working_days"),
         )
-    )
-
-    # activities not complete whose planned end is before the as-of date (Reg §44–45)
-    acts = _activities(ctx)
-    acts = acts[acts["overdue"].astype(bool)]
-    parts.append(
-        _frame("activity", acts["activity_id"], acts, acts["name"], acts["responsible_eff"], acts["planned_end"])
-    )
-
-    # target indicators missed (DOMAIN §4.1)
-    ind = _indicators(ctx)
-    ind = ind[~ind["project_cancelled"] & ind["status"].eq("missed")]
-    ind = ind.assign(project_name=ind["project_id"].map(names))
-    parts.append(_frame("indicator", ind["indicator_id"], ind, ind["name"], ind["project_id"].map(pm), ind["deadline"]))
-
-    # risk reassessment overdue: due 92 days after the last one (Reg §42.4)
-    reg = _risks(ctx)
-    reg = reg[~reg["project_cancelled"] & reg["stale"]]
-    reg = reg.assign(project_name=reg["project_id"].map(names))
-    parts.append(_frame("risk_review", reg["risk_id"], reg, reg["title"], reg["responsible"], reg["review_due"]))
-
-    # evaluation report due on the 15th working day after completion (Reg §49)
-    evals = _evaluations(ctx, live)
-    missing = evals[evals["submitted"].isna() & (evals["due"] < as_of)]
-    parts.append(
-        _frame(
-            "evaluation",
-            missing["project_id"],
-            missing,
-            missing["project_name"],
-            missing["project_manager"],
-            missing["due"],
-        )
-    )
-
-    # change requests pending past their 10th working day (DOMAIN §4.4)
-    changes = _changes(ctx, live)
-    pending = changes[changes["pending"] & (changes["due"] < as_of)]
-    parts.append(
-        _frame(
-            "change",
-            pending["change_id"],
-            pending,
-            pending["description"],
-            pending["project_id"].map(pm),
-            pending["due"],
-        )
-    )
-
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-    due = pd.to_datetime(out["due"])
-    out["days_overdue"] = (as_of - due).dt.days
-    out["working_days_overdue"] = ctx.calendar.between(due, pd.Series([as_of] * len(out)))
-    out["kind_order"] = out["kind"].map({k: i for i, k in enumerate(KINDS)})
-    out = out.sort_values(
-        ["working_days_overdue", "days_overdue", "kind_order", "item_id"], ascending=[False, False, True, True]
-    )
+    finally:
+        ctx.con.unregister("missed_indicators")
+        ctx.con.unregister("stale_risks")
     return typed(out, OVERDUE_COLUMNS)
 
 
-def _evaluations(ctx: Context, projects: pd.DataFrame) -> pd.DataFrame:
-    """Completed projects with their report's due date (15th working day after completion) and
-    the report's submission date if it was on or before the as-of date."""
-    done = projects[projects["completed"] & projects["completed_on"].notna()].copy()
-    reports = ctx.query(
-        f"WITH {SCOPE_CTE} SELECT e.project_id, e.submitted_on FROM evaluations e JOIN scope USING (project_id)"
-    )
-    done["due"] = pd.to_datetime(
-        ctx.calendar.nth_after(done["completed_on"], ctx.settings.int("evaluation_due_working_days"))
-    )
-    done = done.merge(reports, on="project_id", how="left")
-    submitted = pd.to_datetime(done["submitted_on"])
-    done["submitted"] = submitted.where(submitted <= pd.Timestamp(ctx.as_of))
-    return done
-
-
-def _changes(ctx: Context, projects: pd.DataFrame) -> pd.DataFrame:
-    df = ctx.query(
-        f"""WITH {SCOPE_CTE}
-        SELECT c.* FROM changes c JOIN scope USING (project_id)
-        WHERE c.submitted_on <= $as_of ORDER BY c.change_id"""
-    )
-    df = df[df["project_id"].isin(projects["project_id"])].copy()
-    df["project_name"] = df["project_id"].map(projects.set_index("project_id")["project_name"])
-    decided = pd.to_datetime(df["decided_on"])
-    # blank decision = pending; a decision dated after the as-of date had not been taken yet
-    undecided = df["decision"].isna() | df["decision"].eq("pending")
-    df["pending"] = undecided | (decided > pd.Timestamp(ctx.as_of))
-    df["due"] = pd.to_datetime(ctx.calendar.nth_after(df["submitted_on"], ctx.settings.int("change_due_working_days")))
-    return df
+_EVALUATIONS_LATE_SQL: Final = f"""
+WITH {SCOPE_CTE}
+SELECT p.project_id, p.name AS project_name, p.completed_on, due.day AS due, e.submitted_on,
+       datediff('day', due.day, e.submitted_on) AS days_late, sub.cum - due.cum AS working_days_late
+FROM scope p JOIN evaluations e USING (project_id)
+JOIN wd_cal done ON done.day = p.completed_on
+JOIN wd_cal due ON due.working AND due.cum = done.cum + $evaluation_days
+JOIN wd_cal sub ON sub.day = e.submitted_on
+WHERE NOT p.cancelled AND p.completed_on <= $as_of AND e.submitted_on <= $as_of AND e.submitted_on > due.day
+ORDER BY p.project_id
+"""
 
 
 def overdue_items(
@@ -224,25 +168,21 @@ def completed_late(
 
 
 def _completed_late(ctx: Context) -> pd.DataFrame:
-    acts = _activities(ctx)
-    late = acts[acts["late"].astype(bool)]
-    late = late.assign(
-        days_late=(pd.to_datetime(late["actual_end"]) - pd.to_datetime(late["planned_end"])).dt.days,
-        working_days_late=ctx.calendar.between(late["planned_end"], late["actual_end"]),
-    )
+    ctx.register_calendar()
+    late = ctx.query(_COMPLETED_LATE_SQL)
     return typed(
         late,
         {
             "activity_id": "text",
             "project_id": "text",
             "name": "text",
-            "responsible_eff": "text",
+            "responsible": "text",
             "planned_end": "date",
             "actual_end": "date",
             "days_late": "int",
             "working_days_late": "int",
         },
-    ).rename(columns={"responsible_eff": "responsible"})
+    )
 
 
 def evaluations_late(
@@ -254,12 +194,8 @@ def evaluations_late(
 
 
 def _evaluations_late(ctx: Context) -> pd.DataFrame:
-    projects = _projects(ctx)
-    live = projects[~projects["cancelled"]].rename(columns={"name": "project_name"})
-    evals = _evaluations(ctx, live)
-    late = evals[evals["submitted"].notna() & (evals["submitted"] > evals["due"])].copy()
-    late["days_late"] = (late["submitted"] - late["due"]).dt.days
-    late["working_days_late"] = ctx.calendar.between(late["due"], late["submitted"])
+    ctx.register_calendar()
+    late = ctx.query(_EVALUATIONS_LATE_SQL, evaluation_days=ctx.settings.int("evaluation_due_working_days"))
     return typed(
         late,
         {
@@ -267,8 +203,8 @@ def _evaluations_late(ctx: Context) -> pd.DataFrame:
             "project_name": "text",
             "completed_on": "date",
             "due": "date",
-            "submitted": "date",
+            "submitted_on": "date",
             "days_late": "int",
             "working_days_late": "int",
         },
-    ).rename(columns={"submitted": "submitted_on"})
+    )

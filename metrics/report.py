@@ -136,13 +136,31 @@ def report(
     return to_json(pic, filters)
 
 
-def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
+def headline(pic: Picture) -> dict[str, Any]:
+    """The portfolio's headline numbers (the report's "portfolio" and the overview's cards)."""
     status = pic.status
-    live = status[~status["cancelled"]]
     fin = budget_summary(pic.budget, ["financed"])
     financed = fin[fin["financed"]]
     unfunded = fin[~fin["financed"]]
     open_risks = pic.risks[pic.risks["is_open"] & ~pic.risks["project_cancelled"]]
+    return {
+        "kpi_index": _value(pic.kpi_index),
+        "projects": len(status),
+        "active_projects": int((~status["cancelled"]).sum()),
+        "rag": rag_counts(status),
+        "overdue_items": len(pic.overdue),
+        "open_high_risks": int(open_risks["priority"].eq("high").sum()),
+        "budget": {
+            "planned": _value(financed["planned"].sum()) if len(financed) else None,
+            "spent": _value(financed["spent"].sum(min_count=1)) if len(financed) else None,
+            "absorption": _value(financed["absorption"].iloc[0]) if len(financed) else None,
+            "additional_funding_required": _value(unfunded["planned"].sum()) if len(unfunded) else None,
+        },
+    }
+
+
+def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
+    status = pic.status
     f = filters or Filters()
     return {
         "schema_version": SCHEMA_VERSION,
@@ -152,20 +170,7 @@ def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
             "curator": f.curator,
             "project_ids": list(f.project_ids) if f.project_ids is not None else None,
         },
-        "portfolio": {
-            "kpi_index": _value(pic.kpi_index),
-            "projects": len(status),
-            "active_projects": len(live),
-            "rag": rag_counts(status),
-            "overdue_items": len(pic.overdue),
-            "open_high_risks": int(open_risks["priority"].eq("high").sum()),
-            "budget": {
-                "planned": _value(financed["planned"].sum()) if len(financed) else None,
-                "spent": _value(financed["spent"].sum(min_count=1)) if len(financed) else None,
-                "absorption": _value(financed["absorption"].iloc[0]) if len(financed) else None,
-                "additional_funding_required": _value(unfunded["planned"].sum()) if len(unfunded) else None,
-            },
-        },
+        "portfolio": headline(pic),
         "projects": records(
             status,
             {

@@ -54,11 +54,35 @@ def derived_priority(score: pd.Series, settings: Settings) -> pd.Series:
 
 
 _RISKS_SQL: Final = f"""
-WITH {SCOPE_CTE}
-SELECT r.*, s.cancelled AS project_cancelled, s.project_manager
-FROM risks r JOIN scope s USING (project_id)
-WHERE r.identified_on IS NULL OR r.identified_on <= $as_of
-ORDER BY r.risk_id
+WITH {SCOPE_CTE},
+r AS (
+    SELECT r.*, s.cancelled AS project_cancelled, r.probability * r.impact AS score,
+           CASE WHEN r.probability * r.impact >= $high_min THEN 'high'
+                WHEN r.probability * r.impact >= $medium_min THEN 'medium' ELSE 'low' END AS priority_derived,
+           coalesce(r.status, 'open') NOT IN ('closed', 'occurred') AS is_open,
+           coalesce(r.owner, s.project_manager) AS responsible,
+           -- the register keeps only the latest reassessment: DOMAIN §4.2 takes it as is, so one
+           -- dated after the as-of date leaves the risk not stale then
+           coalesce(r.last_reviewed_on, r.identified_on) AS last_reassessed
+    FROM risks r JOIN scope s USING (project_id)
+    WHERE r.identified_on IS NULL OR r.identified_on <= $as_of
+),
+f AS (
+    SELECT r.* EXCLUDE (priority), r.priority AS priority_typed,
+           coalesce(r.priority, r.priority_derived) AS priority,
+           CAST(r.last_reassessed + to_days(CAST($review_days AS INTEGER)) AS DATE) AS review_due,
+           r.is_open AND coalesce(r.priority, r.priority_derived) = 'high'
+               AND coalesce(trim(r.mitigation), '') = '' AS no_mitigation,
+           r.is_open AND coalesce(r.priority, r.priority_derived) = 'high'
+               AND coalesce(trim(r.alternative_plan), '') = '' AS no_alternative_plan,
+           r.is_open AND r.priority IS NOT NULL AND r.priority <> r.priority_derived AS priority_mismatch,
+           r.is_open AND coalesce(datediff('day', r.last_reassessed, CAST($as_of AS DATE)) > $review_days,
+                                  false) AS stale
+    FROM r
+)
+SELECT *, list_filter(['no_mitigation', 'no_alternative_plan', 'priority_mismatch', 'stale'],
+                      lambda flag, i: [no_mitigation, no_alternative_plan, priority_mismatch, stale][i]) AS flags
+FROM f ORDER BY risk_id
 """
 
 
@@ -67,34 +91,16 @@ def _risks(ctx: Context) -> pd.DataFrame:
 
 
 def _compute_risks(ctx: Context) -> pd.DataFrame:
-    df = ctx.query(_RISKS_SQL)
-    df["score"] = df["probability"] * df["impact"]
-    df["priority_derived"] = derived_priority(df["score"], ctx.settings)
-    df["priority_typed"] = df["priority"]
-    df["priority"] = df["priority_typed"].where(df["priority_typed"].notna(), df["priority_derived"])
-    df["is_open"] = ~df["status"].isin(["closed", "occurred"])
-    df["responsible"] = df["owner"].where(df["owner"].notna(), df["project_manager"])
-    as_of = pd.Timestamp(ctx.as_of)
-    reviewed = pd.to_datetime(df["last_reviewed_on"])
-    # the register keeps only the latest reassessment: DOMAIN §4.2 takes it as is, so one dated
-    # after the as-of date leaves the risk not stale then (the one before it is not recorded)
-    df["last_reassessed"] = reviewed.where(reviewed.notna(), pd.to_datetime(df["identified_on"]))
-    limit = int(ctx.settings.risk_review_days)
-    df["review_due"] = df["last_reassessed"] + pd.Timedelta(days=limit)
-    high = df["is_open"] & df["priority"].eq("high")
-    df["no_mitigation"] = high & _blank(df["mitigation"])
-    df["no_alternative_plan"] = high & _blank(df["alternative_plan"])
-    df["priority_mismatch"] = (
-        df["is_open"] & df["priority_typed"].notna() & df["priority_typed"].ne(df["priority_derived"])
+    """Score, derived priority (high ≥ 15, medium ≥ 5), effective priority and the flags (DOMAIN
+    §4.2), in one query; the thresholds are the settings."""
+    s = ctx.settings
+    df = ctx.query(
+        _RISKS_SQL,
+        high_min=s.risk_high_min_score,
+        medium_min=s.risk_medium_min_score,
+        review_days=s.int("risk_review_days"),
     )
-    df["stale"] = df["is_open"] & ((as_of - df["last_reassessed"]).dt.days > limit).fillna(False).astype(bool)
-    flags = df[list(FLAGS)]
-    df["flags"] = [list(np.array(FLAGS)[row]) for row in flags.to_numpy(dtype=bool)] if len(df) else []
     return typed(df, RISK_COLUMNS)
-
-
-def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | s.astype(str).str.strip().eq("")
 
 
 def risk_register(

@@ -50,38 +50,45 @@ STATUS_COLUMNS: Final[dict[str, ColumnType]] = {
 }
 
 
-def _reasons(ctx: Context, indicators: pd.DataFrame, register: pd.DataFrame, overdue: pd.DataFrame) -> pd.DataFrame:
-    """One row per (project, reason, item): every fact that makes a project red or amber."""
-    long_days = ctx.settings.rag_red_activity_overdue_days
-    acts = overdue[overdue["kind"] == "activity"]
-    open_high = register[register["is_open"] & register["priority"].eq("high")]
-    parts = [
-        overdue.loc[overdue["kind"] == "project", ["project_id"]].assign(reason="passport_overdue", item=None),
-        acts.loc[acts["days_overdue"] > long_days, ["project_id", "item_id"]].assign(reason="activity_overdue_long"),
-        acts.loc[acts["days_overdue"] <= long_days, ["project_id", "item_id"]].assign(reason="activity_overdue"),
-        open_high.loc[open_high["no_mitigation"], ["project_id", "risk_id"]].assign(reason="high_risk_no_mitigation"),
-        open_high.loc[~open_high["no_mitigation"], ["project_id", "risk_id"]].assign(reason="high_risk_open"),
-    ]
-    for status in ("off_track", "missed", "at_risk"):
-        hit = indicators[indicators["status"] == status]
-        parts.append(hit[["project_id", "indicator_id"]].assign(reason=f"indicator_{status}"))
-    rows = []
-    for p in parts:
-        p = p.rename(columns={"item_id": "item", "risk_id": "item", "indicator_id": "item"})
-        rows.append(p[["project_id", "reason", "item"]] if "item" in p else p.assign(item=None))
-    out = pd.concat(rows, ignore_index=True)
-    order = {r: i for i, r in enumerate((*RED_REASONS, *AMBER_REASONS))}
-    out["order"] = out["reason"].map(order)
-    return out.sort_values(["project_id", "order", "item"], na_position="first").reset_index(drop=True)
+_REASONS_SQL: Final = """
+WITH r AS (
+    SELECT project_id, 'passport_overdue' AS reason, NULL AS item, 0 AS ord FROM overdue_items WHERE kind = 'project'
+    UNION ALL
+    SELECT project_id, CASE WHEN days_overdue > $long_days THEN 'activity_overdue_long' ELSE 'activity_overdue' END,
+           item_id, CASE WHEN days_overdue > $long_days THEN 1 ELSE 5 END
+    FROM overdue_items WHERE kind = 'activity'
+    UNION ALL
+    SELECT project_id, CASE WHEN no_mitigation THEN 'high_risk_no_mitigation' ELSE 'high_risk_open' END,
+           risk_id, CASE WHEN no_mitigation THEN 2 ELSE 6 END
+    FROM risk_register WHERE is_open AND priority = 'high'
+    UNION ALL
+    SELECT project_id, 'indicator_' || status, indicator_id,
+           CASE status WHEN 'off_track' THEN 3 WHEN 'missed' THEN 4 ELSE 7 END
+    FROM indicator_statuses WHERE status IN ('off_track', 'missed', 'at_risk')
+)
+SELECT project_id, CASE WHEN min(ord) < 5 THEN 'red' ELSE 'amber' END AS rag,
+       list(CASE WHEN item IS NULL THEN reason ELSE reason || ':' || item END ORDER BY ord, item NULLS FIRST)
+           AS rag_reasons
+FROM r GROUP BY project_id
+"""
 
 
-def rag_from_reasons(reasons: pd.DataFrame, projects: pd.Series) -> pd.Series:
-    """red if any red reason, amber if any amber one, else green (DOMAIN §4.6)."""
-    red = set(reasons.loc[reasons["reason"].isin(RED_REASONS), "project_id"])
-    amber = set(reasons.loc[reasons["reason"].isin(AMBER_REASONS), "project_id"])
-    return pd.Series(
-        np.select([projects.isin(red), projects.isin(amber)], ["red", "amber"], "green"), index=projects.index
-    )
+def _reasons(ctx: Context) -> pd.DataFrame:
+    """Per project with any: red if a red reason (passport overdue, an activity overdue more than
+    30 days, an open high risk without mitigation, an indicator off track or missed), else amber,
+    and every reason ``code`` or ``code:item``, red ones first (DOMAIN §4.6)."""
+    frames = {
+        "overdue_items": _overdue(ctx)[["kind", "item_id", "project_id", "days_overdue"]],
+        "risk_register": _risks(ctx)[["risk_id", "project_id", "is_open", "priority", "no_mitigation"]],
+        "indicator_statuses": _indicators(ctx)[["indicator_id", "project_id", "status"]],
+    }
+    for name, frame in frames.items():
+        ctx.con.register(name, frame)
+    try:
+        return ctx.query(_REASONS_SQL, long_days=ctx.settings.rag_red_activity_overdue_days)
+    finally:
+        for name in frames:
+            ctx.con.unregister(name)
 
 
 def _status(ctx: Context) -> pd.DataFrame:
@@ -89,17 +96,17 @@ def _status(ctx: Context) -> pd.DataFrame:
 
 
 def _compute_status(ctx: Context) -> pd.DataFrame:
-    projects = _projects(ctx).copy()
-    indicators = _indicators(ctx)
-    register = _risks(ctx)
-    overdue = _overdue(ctx)
-    reasons = _reasons(ctx, indicators, register, overdue)
-    projects["rag"] = rag_from_reasons(reasons, projects["project_id"]).where(~projects["cancelled"], None)
-    labels = reasons["reason"].where(reasons["item"].isna(), reasons["reason"] + ":" + reasons["item"].astype(str))
-    grouped = labels.groupby(reasons["project_id"]).agg(list)
-    projects["rag_reasons"] = projects["project_id"].map(grouped)
-    projects.loc[projects["cancelled"], "rag_reasons"] = None
-    index = project_kpi_index(indicators, projects["project_id"])
+    projects = _projects(ctx).merge(_reasons(ctx), on="project_id", how="left")
+    projects["rag"] = projects["rag"].where(projects["rag"].notna(), "green").where(~projects["cancelled"], None)
+    projects["rag_reasons"] = pd.Series(
+        [
+            list(v) if isinstance(v, list | np.ndarray) and not c else ([] if not c else None)
+            for v, c in zip(projects["rag_reasons"], projects["cancelled"], strict=True)
+        ],
+        dtype=object,
+        index=projects.index,
+    )
+    index = project_kpi_index(_indicators(ctx), projects["project_id"])
     projects = projects.merge(index[["project_id", "kpi_index"]], on="project_id", how="left")
     overrides = current_overrides(ctx.con, ctx.as_of)
     projects = projects.merge(overrides, on="project_id", how="left")

@@ -25,7 +25,7 @@ def _import(con: duckdb.DuckDBPyConnection, name: str) -> ImportPlan:
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, columns: str, batch: int = 2) -> list[tuple[object, ...]]:
     """The rows ``batch`` wrote to ``table`` (``columns`` is a literal list from the test)."""
-    sql = f"SELECT {columns} FROM {store.q(table)} WHERE _batch = ? ORDER BY ALL"  # noqa: S608 - test literals
+    sql = f"SELECT {columns} FROM {store.q(table)} WHERE _batch = ? ORDER BY ALL"
     return con.execute(sql, [batch]).fetchall()
 
 

@@ -311,9 +311,9 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "data_version": store.data_version(con),
     }
     for table in TABLES:
-        rows = con.execute(f"SELECT * FROM {store.q(table)}").fetchall()  # noqa: S608 - schema allowlist
+        rows = con.execute(f"SELECT * FROM {store.q(table)}").fetchall()
         out[table] = sorted(rows, key=repr)
-        out[f"h_{table}"] = con.execute(f"SELECT count(*) FROM {store.q('h_' + table)}").fetchall()  # noqa: S608
+        out[f"h_{table}"] = con.execute(f"SELECT count(*) FROM {store.q('h_' + table)}").fetchall()
     return out
 
 

@@ -79,7 +79,7 @@ def test_imports_without_issues(imported: tuple[duckdb.DuckDBPyConnection, objec
 def test_row_counts_match_the_generator(con: duckdb.DuckDBPyConnection, table: str) -> None:
     expected = len(make_demo.tables()[table])
     assert expected > 0
-    count = rows(con, f"SELECT count(*) FROM {store.q(table)}")[0][0]  # noqa: S608 - table from the schema
+    count = rows(con, f"SELECT count(*) FROM {store.q(table)}")[0][0]
     assert count == expected
 
 

@@ -63,7 +63,7 @@ def con(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def count(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list[object] | None = None) -> int:
-    row = con.execute(f"SELECT count(*) FROM {store.q(table)} {where}", params or []).fetchone()  # noqa: S608
+    row = con.execute(f"SELECT count(*) FROM {store.q(table)} {where}", params or []).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -455,7 +455,7 @@ def test_imported_rows_validate_with_the_pydantic_models(con: duckdb.DuckDBPyCon
     assert batch == 1
     seen = 0
     for model in MODELS:
-        df = con.execute(f"SELECT * FROM {store.q(model.table)}").df().drop(columns="_batch")  # noqa: S608
+        df = con.execute(f"SELECT * FROM {store.q(model.table)}").df().drop(columns="_batch")
         assert len(df), f"{model.table} imported no rows"
         for record in df.to_dict("records"):
             row = {k: _plain(v) for k, v in record.items()}
@@ -480,5 +480,34 @@ def test_imported_rows_validate_with_the_pydantic_models(con: duckdb.DuckDBPyCon
     for table, spec in table_specs().items():
         for f in spec.fields:
             if f.kind == "number":
-                sql = f"SELECT count(*) FROM {store.q(table)} WHERE isnan({store.q(f.name)})"  # noqa: S608
+                sql = f"SELECT count(*) FROM {store.q(table)} WHERE isnan({store.q(f.name)})"
                 assert value(con, sql) == 0, (table, f.name)
+
+
+def test_current_rows_kept_ready_match_their_definition(tmp_path: Path) -> None:
+    """``c_<table>`` (updated row by row on import) always equals ``latest_<table>`` (the definition)."""
+    from loaders.schema import TABLES
+    from tests.builders import D, make_store, project
+
+    con = make_store(
+        tmp_path / "c.duckdb",
+        {
+            "projects": [project("P1"), project("P2")],
+            "team": [{"project_id": "P1", "person": "A  B", "role": "analyst", "allocation_pct": 50}],
+        },
+    )
+    from loaders import template
+    from loaders.importer import import_files
+    from loaders.reader import Loaded
+
+    wb = template.build("en")
+    template.fill(wb, "projects", [project("P2", name="Renamed", end_date=D(2027, 6, 30)), project("P3")], "en")
+    template.fill(wb, "team", [{"project_id": "P1", "person": "a b", "role": "analyst", "allocation_pct": 30}], "en")
+    plan, batch = import_files(con, [Loaded("second.xlsx", template.to_bytes(wb))], user="t")
+    assert batch == 2 and plan.diffs["team"].counts.changed == 1
+    for table in TABLES:
+        one_way = con.execute(f"SELECT * FROM c_{table} EXCEPT ALL SELECT * FROM latest_{table}").fetchall()
+        other = con.execute(f"SELECT * FROM latest_{table} EXCEPT ALL SELECT * FROM c_{table}").fetchall()
+        assert one_way == [] and other == [], table
+    assert con.execute("SELECT name FROM projects WHERE project_id = 'P2'").fetchall() == [("Renamed",)]
+    assert con.execute("SELECT count(*) FROM team").fetchall() == [(1,)]
