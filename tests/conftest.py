@@ -46,3 +46,39 @@ def empty_con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = store.connect(tmp_path / "empty.duckdb")
     yield connection
     connection.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard under AppTest: the demo portfolio (or nothing) in a DuckDB file of its own.
+
+DEMO_AS_OF = "2026-09-30"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo portfolio imported once per session (copied per test that writes)."""
+    from pmo.cli import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = store.connect(path)
+    assert load_demo(con) == 1
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo store, made the dashboard's database (``PMO_DB``)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_store, path)
+    monkeypatch.setenv("PMO_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty store made the dashboard's database (``PMO_DB``)."""
+    path = tmp_path / "empty.duckdb"
+    store.connect(path).close()
+    monkeypatch.setenv("PMO_DB", str(path))
+    return path

@@ -1,0 +1,91 @@
+"""The curator's page: headline numbers against the last quarter end, projects with RAG, timeline."""
+
+import streamlit as st
+
+from metrics.common import previous_quarter_end
+from metrics.report import headline
+from ui import charts, data, labels, shell
+from ui.session import link_params, tr
+from ui.tables import Col, table
+
+view = shell.page("page.overview")
+if shell.empty_state():
+    st.stop()
+
+pic = data.pic(view.as_of, view.filters)
+if pic.status.empty:
+    st.info(tr("common.none_in_filter"))
+    st.stop()
+before = previous_quarter_end(view.as_of)
+now, then = headline(pic), headline(data.pic(before, view.filters))
+vs = tr("common.vs_quarter", date=f"{before:%d.%m.%Y}")
+
+
+def delta(key: str, *, scale: float = 1.0, unit: str = "") -> str | None:
+    a, b = now[key], then[key]
+    return None if a is None or b is None else f"{(a - b) * scale:+.0f}{unit} {vs}"
+
+
+cards = st.columns(7)
+cards[0].metric(
+    tr("overview.kpi_index"),
+    labels.percent(now["kpi_index"]),
+    delta("kpi_index", scale=100, unit=" pp"),
+    help=tr("overview.kpi_index_help"),
+)
+cards[1].metric(tr("overview.projects"), now["active_projects"], delta("active_projects"), delta_color="off")
+for col, rag, colour in ((cards[2], "red", "inverse"), (cards[3], "amber", "inverse"), (cards[4], "green", "normal")):
+    col.metric(
+        tr(f"overview.{rag}"), now["rag"][rag], f"{now['rag'][rag] - then['rag'][rag]:+d} {vs}", delta_color=colour
+    )
+cards[5].metric(tr("overview.overdue"), now["overdue_items"], delta("overdue_items"), delta_color="inverse")
+cards[6].metric(tr("overview.high_risks"), now["open_high_risks"], delta("open_high_risks"), delta_color="inverse")
+absorbed = now["budget"]["absorption"]
+st.caption(
+    f"{tr('overview.absorption')}: **{'—' if absorbed is None else f'{absorbed:.1f} %'}** · "
+    f"{tr('overview.absorption_help')}"
+)
+
+st.subheader(tr("overview.table_title"))
+st.caption(tr("overview.table_hint"))
+projects = pic.status.assign(reasons=pic.status["rag_reasons"].map(labels.reasons))
+cols = [
+    Col("project_id", "col.projects.project_id"),
+    Col("name", "col.projects.name"),
+    Col("program", "col.projects.program"),
+    Col("status", "col.projects.status", "label", "enum.project_status"),
+    Col("kpi_index", "overview.kpi", "fraction"),
+    Col("rag_effective", "overview.effective", "rag"),
+    Col("rag", "overview.rag", "rag"),
+    Col("rag_override", "overview.override", "rag"),
+    Col("override_comment", "overview.override_comment"),
+    Col("reasons", "overview.reasons"),
+]
+picked = table(
+    projects,
+    cols,
+    key="overview_projects",
+    file_stem=tr("overview.file"),
+    title=tr("overview.table_title"),
+    select=True,
+)
+if picked:
+    pid = str(projects.iloc[picked[0]]["project_id"])
+    st.switch_page("pages/passport.py", query_params=link_params(view, pid=pid))
+
+st.subheader(tr("overview.timeline"))
+live = pic.status[~pic.status["cancelled"]].assign(label=lambda d: d["project_id"] + " · " + d["name"].str[:40])
+legend = {r: tr(f"rag.{r}") for r in ("red", "amber", "green")}
+fig = charts.gantt(
+    live,
+    start="start_date",
+    end="end_date",
+    label="label",
+    color="rag_effective",
+    as_of=view.as_of,
+    colors=charts.RAG_COLORS,
+    legend=legend,
+    as_of_label=f"{view.as_of:%d.%m.%Y}",
+    hover="name",
+)
+st.plotly_chart(fig, key="overview_gantt", config={"displayModeBar": False})

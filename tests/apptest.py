@@ -1,0 +1,28 @@
+"""Running the dashboard under Streamlit's AppTest: one page, a fixed as-of date, a language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(page: str, *, as_of: str | None = "2026-09-30", lang: str = "kk", timeout: float = 90,
+              **params: str) -> AppTest:
+    """``app.py`` switched to ``pages/<page>.py`` and run once (``PMO_DB`` must be set)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.query_params["lang"] = lang
+    if as_of:
+        at.query_params["as_of"] = as_of
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    """Exceptions and error boxes on the page (both must be empty for a healthy page)."""
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]

@@ -1,0 +1,116 @@
+"""Plotly figures shared by the pages and the presentation view (labels come in translated)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+RAG_COLORS = {"red": "#C62828", "amber": "#EF8F00", "green": "#2E7D32", None: "#9E9E9E"}
+ZONE_COLORS = {"high": "#E57373", "medium": "#FFD54F", "low": "#AED581"}
+FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+
+
+def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title=title,
+        font={"family": FONT, "size": 13},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def gantt(
+    rows: pd.DataFrame,
+    *,
+    start: str,
+    end: str,
+    label: str,
+    color: str,
+    as_of: dt.date,
+    colors: Mapping[object, str],
+    legend: Mapping[object, str],
+    as_of_label: str,
+    title: str | None = None,
+    hover: str | None = None,
+) -> go.Figure:
+    """Horizontal bars from ``start`` to ``end`` per row, coloured by ``color``, with the as-of line."""
+    fig = go.Figure()
+    df = rows.dropna(subset=[start, end]).copy()
+    df["_start"] = pd.to_datetime(df[start])
+    df["_days"] = (pd.to_datetime(df[end]) - df["_start"]).dt.days.clip(lower=1)
+    for key, part in df.groupby(df[color].fillna("none"), sort=False):
+        value = None if key == "none" else key
+        fig.add_trace(
+            go.Bar(
+                y=part[label],
+                x=part["_days"] * 86_400_000,
+                base=part["_start"],
+                orientation="h",
+                marker_color=colors.get(value, "#9E9E9E"),
+                name=legend.get(value, str(value or "—")),
+                hovertext=part[hover] if hover else None,
+                hoverinfo="text+name" if hover else "y+name",
+            )
+        )
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dash", line_color="#37474F")
+    fig.add_annotation(
+        x=pd.Timestamp(as_of),
+        y=1.02,
+        yref="paper",
+        text=as_of_label,
+        showarrow=False,
+        font={"size": 12, "color": "#37474F"},
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(type="date", gridcolor="#ECEFF1")
+    fig.update_layout(barmode="overlay", bargap=0.3)
+    return _layout(fig, max(220, 28 * df[label].nunique() + 90), title)
+
+
+def risk_matrix(
+    grid: pd.DataFrame,
+    *,
+    zone_of: Mapping[tuple[int, int], str],
+    x_title: str,
+    y_title: str,
+    title: str | None = None,
+    selected: tuple[int, int] | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """The 5×5 matrix: cell colour by zone (high/medium/low), the count of open risks written in it."""
+    zones = {"low": 0, "medium": 1, "high": 2}
+    z = [[zones[zone_of[(p, i)]] for i in range(1, 6)] for p in range(1, 6)]
+    text = [[str(int(grid.loc[p, i])) if grid.loc[p, i] else "" for i in range(1, 6)] for p in range(1, 6)]
+    scale = [[0, ZONE_COLORS["low"]], [0.5, ZONE_COLORS["medium"]], [1, ZONE_COLORS["high"]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(1, 6)),
+            y=list(range(1, 6)),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 20, "color": "#212121"},
+            colorscale=scale,
+            zmin=0,
+            zmax=2,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            hovertemplate=f"{y_title} %{{y}} · {x_title} %{{x}}: %{{text}}<extra></extra>",
+        )
+    )
+    if selected:
+        p, i = selected
+        fig.add_shape(
+            type="rect", x0=i - 0.5, x1=i + 0.5, y0=p - 0.5, y1=p + 0.5, line={"color": "#0D47A1", "width": 4}
+        )
+    fig.update_xaxes(title=x_title, tickmode="array", tickvals=list(range(1, 6)), constrain="domain")
+    fig.update_yaxes(title=y_title, tickmode="array", tickvals=list(range(1, 6)), scaleanchor="x")
+    return _layout(fig, height, title)

@@ -1,0 +1,108 @@
+"""The frame around every page: the sidebar (language, as-of date, filters) and the empty state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from i18n import LANGS
+from loaders import store
+
+from . import data
+from .session import (
+    KEY_AS_OF,
+    KEY_CURATOR,
+    KEY_LANG,
+    KEY_PROGRAM,
+    KEY_PROJECTS,
+    LANG_NAMES,
+    View,
+    current,
+    init_from_url,
+    sync_url,
+    tr,
+)
+
+UPLOAD_PAGE = "pages/upload.py"
+#: Set by app.py when it has drawn the sidebar in this run. A page run on its own (Streamlit's
+#: AppTest reruns a page without its entrypoint when a pages/ folder exists) draws it itself.
+SHELL_DRAWN = "_pmo_shell_drawn"
+
+
+def sidebar() -> View:
+    """Render the shared sidebar and return what the user is looking at."""
+    init_from_url()
+    with st.sidebar:
+        st.selectbox(tr("side.language"), LANGS, key=KEY_LANG, format_func=lambda c: LANG_NAMES[c])
+        st.date_input(
+            tr("side.as_of"),
+            key=KEY_AS_OF,
+            format="DD.MM.YYYY",
+            help=tr("side.as_of_help"),
+            min_value=dt.date(2015, 1, 1),
+            max_value=dt.date(2035, 12, 31),
+        )
+        if not data.is_empty():
+            st.caption(tr("side.filters"))
+            _choice(tr("side.program"), data.options("program", "projects"), KEY_PROGRAM)
+            _choice(tr("side.curator"), data.options("curator", "projects"), KEY_CURATOR)
+            names = data.project_names().set_index("project_id")["name"].to_dict()
+            st.session_state[KEY_PROJECTS] = [p for p in st.session_state.get(KEY_PROJECTS) or [] if p in names]
+            st.multiselect(
+                tr("side.projects"),
+                list(names),
+                key=KEY_PROJECTS,
+                placeholder=tr("side.all"),
+                format_func=lambda p: f"{p} · {names.get(p, '')}"[:60],
+            )
+        _data_caption()
+    view = current()
+    sync_url(view)
+    return view
+
+
+def _choice(label: str, values: list[str], key: str) -> None:
+    if st.session_state.get(key) not in (None, *values):
+        st.session_state[key] = None
+    st.selectbox(label, [None, *values], key=key, format_func=lambda v: tr("side.all") if v is None else v)
+
+
+def _data_caption() -> None:
+    batches = store.batches(data.cursor())
+    applied = batches[batches["status"] == "applied"]
+    if applied.empty:
+        st.caption(tr("side.no_imports"))
+    else:
+        when = f"{applied['imported_at'].iloc[0]:%d.%m.%Y %H:%M}"
+        st.caption(tr("side.data_version", version=data.version(), when=when))
+
+
+def empty_state() -> bool:
+    """When nothing has been imported: say what to upload, link to Upload, and return True."""
+    if not data.is_empty():
+        return False
+    st.info(f"**{tr('common.empty_title')}**\n\n{tr('common.empty_body')}", icon=":material/upload_file:")
+    st.page_link(UPLOAD_PAGE, label=tr("common.go_upload"), icon=":material/arrow_forward:")
+    return True
+
+
+def frame() -> View:
+    """The router's part: the sidebar of this run."""
+    view = sidebar()
+    st.session_state[SHELL_DRAWN] = True
+    return view
+
+
+def page(title_key: str) -> View:
+    """A page's start: the sidebar if the router did not draw it, the title and the as-of date."""
+    if not st.session_state.pop(SHELL_DRAWN, False):
+        sidebar()
+    view = current()
+    header(title_key, view)
+    return view
+
+
+def header(title_key: str, view: View) -> None:
+    st.title(tr(title_key))
+    st.caption(tr("common.as_of_note", date=f"{view.as_of:%d.%m.%Y}"))

@@ -1,0 +1,126 @@
+"""Tables as the user reads them: headers and values in their language, numbers formatted, and a
+formatted Excel download of the same table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+import streamlit as st
+
+from exports import excel
+from i18n import has
+
+from .session import lang, tr
+
+Kind = Literal["text", "date", "int", "number", "pct", "fraction", "label", "list", "rag"]
+RAG_DOT = {"red": "🔴", "amber": "🟠", "green": "🟢"}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One shown column: frame column, catalog key of its header, how to show it.
+
+    ``kind="label"`` translates each value through ``labels`` (``f"{labels}.{value}"``);
+    ``pct`` shows a 0–100 number as a percentage, ``fraction`` a 0–1 one."""
+
+    name: str
+    header: str
+    kind: Kind = "text"
+    labels: str | None = None
+
+
+def _label(prefix: str, value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    key = f"{prefix}.{value}"
+    return tr(key) if has(key) else value
+
+
+def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
+    """The frame as shown: translated labels, lists joined, fractions as percentages."""
+    out = pd.DataFrame(index=df.index)
+    for c in cols:
+        s = df[c.name]
+        if c.kind == "label" and c.labels:
+            s = s.map(lambda v, p=c.labels: _label(p, v))
+        elif c.kind == "rag":
+            s = s.map(lambda v: None if v is None or v != v else f"{RAG_DOT.get(v, '')} {tr(f'rag.{v}')}")
+        elif c.kind == "list":
+            s = s.map(
+                lambda v, p=c.labels: (
+                    ", ".join(str(_label(p, x) if p else x) for x in v) if isinstance(v, list | tuple) else v
+                )
+            )
+        elif c.kind == "fraction":
+            s = s * 100
+        out[tr(c.header)] = s
+    return out.reset_index(drop=True)
+
+
+def _config(cols: Sequence[Col]) -> dict[str, Any]:
+    conf: dict[str, Any] = {}
+    for c in cols:
+        label = tr(c.header)
+        if c.kind == "date":
+            conf[label] = st.column_config.DateColumn(label, format="DD.MM.YYYY")
+        elif c.kind in ("pct", "fraction"):
+            conf[label] = st.column_config.NumberColumn(label, format="%.0f%%")
+        elif c.kind == "int":
+            conf[label] = st.column_config.NumberColumn(label, format="%d")
+        elif c.kind == "number":
+            conf[label] = st.column_config.NumberColumn(label, format="localized")
+    return conf
+
+
+def download(df: pd.DataFrame, cols: Sequence[Col], *, file_stem: str, title: str, key: str) -> None:
+    """A button giving the table as a formatted .xlsx (built only when clicked)."""
+    shown = display_frame(df, cols)
+    headers = {h: h for h in shown.columns}
+    sheet = title[:31]
+    percent = [tr(c.header) for c in cols if c.kind in ("pct", "fraction")]
+
+    def build() -> bytes:
+        return excel.workbook([excel.Sheet(sheet, shown, headers, title, percent=percent)])
+
+    st.download_button(
+        tr("common.download_xlsx"),
+        data=build,
+        file_name=f"{file_stem}_{lang()}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"dl_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def table(
+    df: pd.DataFrame,
+    cols: Sequence[Col],
+    *,
+    key: str,
+    file_stem: str,
+    title: str,
+    select: bool = False,
+    height: int | Literal["auto"] = "auto",
+) -> list[int]:
+    """Show ``df`` with translated headers and a download button; returns selected row positions."""
+    if df.empty:
+        st.caption(tr("common.nothing"))
+        return []
+    shown = display_frame(df, cols)
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        column_config=_config(cols),
+        key=f"tbl_{key}",
+        height=height,
+        on_select="rerun" if select else "ignore",
+        selection_mode="single-row",
+    )
+    download(df, cols, file_stem=file_stem, title=title, key=key)
+    if select and event is not None:
+        return list(event.selection.rows)
+    return []
