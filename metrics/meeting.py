@@ -97,7 +97,7 @@ def _budget_of_year(lines: pd.DataFrame, project_id: str, year: int) -> pd.DataF
 
 def brief(now: Picture, before: Picture, changes: pd.DataFrame, project_id: str) -> Brief:
     """The brief of one project from the pictures at quarter end and at the quarter end before."""
-    status = now.status.set_index("project_id").loc[project_id]
+    status: Any = now.status.set_index("project_id").loc[project_id]
     prev_status = before.status.set_index("project_id")
     ind = now.indicators[now.indicators["project_id"] == project_id]
     prev = before.indicators.set_index("indicator_id")["achievement"]
