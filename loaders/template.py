@@ -187,7 +187,10 @@ def fill(wb: Workbook, table: str, rows: Iterable[Mapping[str, object]], lang: s
         next_row += 1
     for r in rows:
         for j, f in enumerate(spec.fields, start=1):
-            cell = ws.cell(next_row, j, _cell_value(f, r.get(f.name), lang))
+            value = _cell_value(f, r.get(f.name), lang)
+            cell = ws.cell(next_row, j, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, not a formula (as typed after an apostrophe)
             if f.kind == "date":
                 cell.number_format = DATE_FORMAT
         next_row += 1

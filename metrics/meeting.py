@@ -116,9 +116,10 @@ def brief(now: Picture, before: Picture, changes: pd.DataFrame, project_id: str)
         ]
     ]
     risks = now.risks[(now.risks["project_id"] == project_id) & now.risks["is_open"]]
-    risks = risks.sort_values(["score", "risk_id"], ascending=[False, True]).head(TOP_RISKS)[
-        ["risk_id", "title", "probability", "impact", "score", "priority", "flags"]
-    ]
+    # top risks: high priority first (as the team rates them), then by score
+    rank = risks["priority"].map({"high": 0, "medium": 1, "low": 2})
+    risks = risks.assign(_rank=rank).sort_values(["_rank", "score", "risk_id"], ascending=[True, False, True])
+    risks = risks.head(TOP_RISKS)[["risk_id", "title", "probability", "impact", "score", "priority", "flags"]]
     overdue = now.overdue[now.overdue["project_id"] == project_id][
         ["kind", "item_id", "title", "responsible", "due", "days_overdue", "working_days_overdue"]
     ]

@@ -1,0 +1,52 @@
+"""``pmo export pptx|xlsx --quarter 2026-Q3 [--lang ru] OUT``: the quarterly meeting pack."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from exports import quarterly
+from i18n import t
+from loaders import store
+from metrics.common import Filters, parse_quarter
+
+
+def _quarter(text: str) -> dt.date:
+    try:
+        return parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(t("cli.bad_quarter_arg", "en", value=text)) from exc
+
+
+def _time(text: str) -> dt.time:
+    return dt.time.fromisoformat(text)
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    tx: Callable[[str], str],
+) -> None:
+    del tx  # this command's help lives under cli.export
+    lang = common.get_default("lang")
+    help_text = t("cli.export.help", lang)
+    p = sub.add_parser("export", parents=[common], help=help_text, description=help_text)
+    p.add_argument("format", choices=("pptx", "xlsx"), help=t("cli.export.format", lang))
+    p.add_argument("out", type=Path, metavar="OUT", help=t("cli.help.out", lang))
+    p.add_argument("--quarter", type=_quarter, required=True, metavar="YYYY-QN", help=t("cli.export.quarter", lang))
+    p.add_argument("--order", choices=("program", "status"), default="program", help=t("cli.export.order", lang))
+    p.add_argument("--start", type=_time, default=dt.time(10, 0), metavar="HH:MM", help=t("cli.export.start", lang))
+    p.add_argument("--program", default=None, help=t("cli.help.program", lang))
+    p.set_defaults(run=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    con = store.connect(args.db)
+    q = quarterly.prepare(con, args.quarter, filters=Filters(program=args.program), order=args.order, start=args.start)
+    data = quarterly.pptx(q, args.lang) if args.format == "pptx" else quarterly.xlsx(q, args.lang)
+    args.out.write_bytes(data)
+    print(t("cli.written", args.lang, path=args.out), file=out)
+    return 0
