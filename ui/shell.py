@@ -65,7 +65,8 @@ def sidebar() -> View:
 def _choice(label: str, values: list[str], key: str) -> None:
     if st.session_state.get(key) not in (None, *values):
         st.session_state[key] = None
-    st.selectbox(label, [None, *values], key=key, format_func=lambda v: tr("side.all") if v is None else v)
+    everything = tr("side.all")  # made in this run: a format function must not read the language later
+    st.selectbox(label, [None, *values], key=key, format_func=lambda v: everything if v is None else v)
 
 
 def _data_caption() -> None:

@@ -1,0 +1,115 @@
+"""The quarterly reporting meeting (Reg §34–35): agenda, presentation mode, PowerPoint and Excel."""
+
+import datetime as dt
+
+import streamlit as st
+
+from exports import quarterly
+from ui import meeting_view as mv
+from ui import shell, tables
+from ui.session import lang, tr
+
+view = shell.page("page.meeting")
+if shell.empty_state():
+    st.stop()
+
+quarters = mv.quarters(view.as_of)
+top = st.columns([1.2, 1.6, 1])
+# format functions read labels made in this run (a widget may be redrawn after the language changed)
+quarter_names = {q: mv.quarter_name(q) for q in quarters}
+quarter = top[0].selectbox(
+    tr("meeting_page.quarter"), quarters, key="meeting_quarter", format_func=quarter_names.__getitem__
+)
+order_names = {o: tr(f"meeting_page.order_{o}") for o in ("program", "status", "custom")}
+order = (
+    top[1].segmented_control(
+        tr("meeting_page.order"),
+        list(order_names),
+        key="meeting_order",
+        default="program",
+        format_func=order_names.__getitem__,
+        help=tr("meeting_page.order_help"),
+    )
+    or "program"
+)
+start = top[2].time_input(tr("meeting_page.start"), dt.time(10, 0), key="meeting_start", step=300)
+
+everyone = mv.load(quarter, view.filters, "program" if order == "custom" else order, None, start)
+if everyone.agenda.empty:
+    st.info(tr("meeting_page.no_teams"))
+    st.stop()
+names = dict(zip(everyone.agenda["project_id"], everyone.agenda["name"], strict=True))
+chosen = st.multiselect(
+    tr("meeting_page.teams"),
+    list(names),
+    default=list(names),
+    key="meeting_teams",
+    format_func=lambda p: f"{p} · {names[p]}"[:70],
+)
+# the chosen teams in the chosen order; "my own order" is the order in which they were picked
+ranked = chosen if order == "custom" else [p for p in names if p in chosen]
+q = mv.load(quarter, view.filters, "program", tuple(ranked), start) if ranked != list(names) else everyone
+
+if st.session_state.get(mv.KEY_PRESENT) and q.pack.briefs:
+    mv.present(q)
+    st.stop()
+
+agenda = q.agenda
+if not agenda.empty:
+    st.caption(
+        tr(
+            "meeting_page.length",
+            teams=len(agenda),
+            total=mv.total_text(agenda, q.minutes),
+            start=agenda["start"].iloc[0],
+            end=agenda["end"].iloc[-1],
+        )
+        + " · "
+        + tr("meeting.agenda_note", minutes=q.minutes, total=mv.total_text(agenda, q.minutes))
+    )
+tables.table(
+    agenda,
+    [
+        tables.Col("position", "meeting.position", "int"),
+        tables.Col("start", "meeting.start"),
+        tables.Col("end", "meeting.end"),
+        tables.Col("project_id", "col.projects.project_id"),
+        tables.Col("name", "col.projects.name"),
+        tables.Col("program", "meeting.program"),
+        tables.Col("rag", "meeting.status", "rag"),
+    ],
+    key="meeting_agenda",
+    file_stem="agenda",
+    title=tr("meeting.agenda"),
+)
+st.caption(tr("meeting_page.pack_note", date=f"{quarter:%d.%m.%Y}"))
+
+actions = st.columns(3)
+if actions[0].button(
+    tr("meeting_page.present"),
+    key="meeting_start_show",
+    type="primary",
+    icon=":material/slideshow:",
+    disabled=not q.pack.briefs,
+):
+    st.session_state[mv.KEY_PRESENT] = True
+    st.session_state[mv.KEY_INDEX] = 0
+    st.rerun()
+actions[1].download_button(
+    tr("meeting_page.download_pptx"),
+    data=lambda: quarterly.pptx(q, lang()),
+    key="meeting_pptx",
+    file_name=f"meeting_{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}_{lang()}.pptx",
+    on_click="ignore",
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    icon=":material/download:",
+)
+actions[2].download_button(
+    tr("meeting_page.download_xlsx"),
+    data=lambda: quarterly.xlsx(q, lang()),
+    key="meeting_xlsx",
+    file_name=f"meeting_{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}_{lang()}.xlsx",
+    on_click="ignore",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)
