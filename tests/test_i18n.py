@@ -35,7 +35,10 @@ def test_kazakh_is_kazakh() -> None:
     and a long Kazakh text differs from its Russian and English ones."""
     kk = " ".join(e["kk"] for e in catalog().values())
     assert KAZAKH_LETTERS <= set(kk.lower())
-    copies = [k for k, e in catalog().items() if len(e["kk"]) > 25 and e["kk"] in (e["ru"], e["en"])]
+    def words(text: str) -> str:
+        return re.sub(r"\{[^}]*\}|[^\w]", "", text)
+
+    copies = [k for k, e in catalog().items() if len(words(e["kk"])) > 20 and e["kk"] in (e["ru"], e["en"])]
     assert copies == []
 
 
