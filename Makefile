@@ -43,6 +43,7 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_report
+	$(BIN)/python -m bench.bench_pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

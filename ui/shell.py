@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import runpy
+from pathlib import Path
+from typing import Final
 
 import streamlit as st
 
@@ -25,6 +28,7 @@ from .session import (
 )
 
 UPLOAD_PAGE = "pages/upload.py"
+ROUTER = Path(__file__).resolve().parents[1] / "app.py"
 #: Set by app.py when it has drawn the sidebar in this run. A page run on its own (Streamlit's
 #: AppTest reruns a page without its entrypoint when a pages/ folder exists) draws it itself.
 SHELL_DRAWN = "_pmo_shell_drawn"
@@ -62,11 +66,14 @@ def sidebar() -> View:
     return view
 
 
+ALL: Final = ""  # the "all" choice of a filter (None would read as "nothing chosen" to Streamlit)
+
+
 def _choice(label: str, values: list[str], key: str) -> None:
-    if st.session_state.get(key) not in (None, *values):
-        st.session_state[key] = None
+    if st.session_state.get(key) not in (ALL, *values):
+        st.session_state[key] = ALL
     everything = tr("side.all")  # made in this run: a format function must not read the language later
-    st.selectbox(label, [None, *values], key=key, format_func=lambda v: everything if v is None else v)
+    st.selectbox(label, [ALL, *values], key=key, format_func=lambda v: everything if v == ALL else v)
 
 
 def _data_caption() -> None:
@@ -96,9 +103,14 @@ def frame() -> View:
 
 
 def page(title_key: str) -> View:
-    """A page's start: the sidebar if the router did not draw it, the title and the as-of date."""
+    """A page's start: the title and the as-of date, after the router has drawn the sidebar.
+
+    With a ``pages/`` folder Streamlit may run a page script without the router (a direct link on a
+    freshly started server; AppTest's reruns): then the page runs the router, which runs this page
+    with the sidebar, the page config and the navigation, and the outer run stops."""
     if not st.session_state.pop(SHELL_DRAWN, False):
-        sidebar()
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()
     view = current()
     header(title_key, view)
     return view

@@ -15,7 +15,7 @@ from i18n import has
 
 from .session import lang, tr
 
-Kind = Literal["text", "date", "int", "number", "pct", "fraction", "label", "list", "rag"]
+Kind = Literal["text", "date", "int", "number", "money", "pct", "fraction", "label", "list", "rag"]
 RAG_DOT = {"red": "🔴", "amber": "🟠", "green": "🟢"}
 
 
@@ -72,6 +72,8 @@ def _config(cols: Sequence[Col]) -> dict[str, Any]:
             conf[label] = st.column_config.NumberColumn(label, format="%d")
         elif c.kind == "number":
             conf[label] = st.column_config.NumberColumn(label, format="localized")
+        elif c.kind == "money":  # thousands of tenge, grouped with spaces
+            conf[label] = st.column_config.NumberColumn(label, format="localized", step=1)
     return conf
 
 

@@ -1,0 +1,69 @@
+"""Cold and warm rerun time of every dashboard page on the ministry-scale portfolio (AppTest).
+
+    python -m bench.bench_pages [FILE] [--runs N] [--as-of YYYY-MM-DD]
+
+The workbook (``bench.make_ministry``) is imported into a temporary store; then, per page: the
+cold run (Streamlit's caches cleared: the metrics are computed) and the best of N warm reruns (what
+a user waits for after clicking a widget). Target: warm ≤ 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from bench import make_ministry
+from loaders import store
+from loaders.importer import import_files
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("overview", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings")
+TARGET_MS = 150
+
+
+def run(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("file", nargs="?", type=Path, default=make_ministry.DEFAULT_OUT)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--as-of", default="2026-09-30")
+    args = ap.parse_args(argv)
+    if not args.file.exists():
+        make_ministry.main([str(args.file)])
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "ministry.duckdb"
+        con = store.connect(db)
+        plan, batch = import_files(con, [args.file], user="bench")
+        assert batch is not None, [i.message("en") for i in plan.issues[:5]]
+        con.close()
+        os.environ["PMO_DB"] = str(db)
+        print(f"{args.file.name} imported; as of {args.as_of}; warm = best of {args.runs} reruns\n")
+        print(f"{'page':<14}{'cold ms':>10}{'warm ms':>10}   target ≤ {TARGET_MS} ms")
+        for page in PAGES:
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+            at.query_params["as_of"] = args.as_of
+            at.query_params["lang"] = "kk"
+            at.switch_page(f"pages/{page}.py")
+            t = time.perf_counter()
+            at.run()
+            cold = (time.perf_counter() - t) * 1000
+            problems = [str(e.value)[:80] for e in at.exception]
+            warm = float("inf")
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                at.run()
+                warm = min(warm, (time.perf_counter() - t) * 1000)
+            verdict = "met" if warm <= TARGET_MS else "NOT MET"
+            print(f"{page:<14}{cold:>10.0f}{warm:>10.0f}   {verdict}{'  ' + '; '.join(problems) if problems else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())

@@ -1,0 +1,111 @@
+"""Budget: planned against spent by funding source and year, absorption, per project; the
+additional funding required always apart from the financed sources (DOMAIN §4.5; Reg §26, §29,
+§47; DT §17.2). Amounts are thousand tenge."""
+
+import streamlit as st
+
+from ui import budget_view as bv
+from ui import data, labels, shell
+from ui.session import tr
+
+view = shell.page("page.budget")
+if shell.empty_state():
+    st.stop()
+
+pic = data.pic(view.as_of, view.filters)
+if pic.budget.empty:
+    st.info(tr("budget.none"))
+    st.stop()
+
+years = sorted(int(y) for y in pic.budget["year"].dropna().unique())
+if st.session_state.get("budget_year") not in (None, *years):  # the sidebar filters changed
+    st.session_state["budget_year"] = None
+top = st.columns([1, 3])
+year = top[0].selectbox(
+    tr("budget.year"),
+    [None, *years],
+    key="budget_year",
+    format_func=lambda y: tr("budget.all_years") if y is None else str(y),
+)
+top[1].caption(tr("budget.units"))
+lines = bv.of_year(pic.budget, year)
+total = bv.totals(lines)
+
+cards = st.columns([1, 1, 1, 1.3])
+cards[0].metric(tr("budget.planned"), labels.money(total["planned"]), help=tr("budget.planned_help"))
+cards[1].metric(tr("budget.spent"), labels.money(total["spent"]))
+absorbed = total["absorption"]
+cards[2].metric(
+    tr("budget.absorption"), "—" if absorbed is None else f"{absorbed:.1f} %", help=tr("budget.absorption_help")
+)
+with cards[3].container(border=True):
+    st.metric(tr("budget.unfunded"), labels.money(total["unfunded"]), help=tr("budget.unfunded_help"))
+    st.caption(tr("budget.apart"))
+
+# ---- financed sources by year; the additional funding required in a chart of its own (DT §17.2)
+financed, unfunded = bv.by_source_year(lines)
+sources = {s: tr(f"enum.funding_source.{s}") for s in financed["funding_source"].unique()}
+left, right = st.columns([3, 1])
+with left:
+    fig = bv.planned_spent(
+        financed,
+        sources=sources,
+        planned=tr("budget.planned_series"),
+        spent=tr("budget.spent_series"),
+        title=tr("budget.chart_title"),
+        y_title=tr("budget.y_axis"),
+    )
+    st.plotly_chart(fig, key="budget_chart", config={"displayModeBar": False})
+with right:
+    if unfunded.empty:
+        st.caption(tr("budget.no_unfunded"))
+    else:
+        fig = bv.unfunded_chart(
+            unfunded,
+            name=tr("budget.unfunded"),
+            title=tr("budget.unfunded_chart_title"),
+            y_title=tr("budget.y_axis"),
+        )
+        st.plotly_chart(fig, key="budget_unfunded_chart", config={"displayModeBar": False})
+st.caption(tr("budget.chart_hint"))
+
+st.subheader(tr("budget.source_title"))
+bv.money_table(
+    financed,
+    bv.SOURCE_YEAR_COLS,
+    money=bv.MONEY,
+    key="budget_sources",
+    file_stem=tr("budget.source_file"),
+    title=tr("budget.source_title"),
+)
+
+st.subheader(tr("budget.projects_title"))
+st.caption(tr("budget.projects_hint"))
+bv.money_table(
+    bv.per_project(lines),
+    bv.PROJECT_COLS,
+    money=bv.MONEY,
+    key="budget_projects",
+    file_stem=tr("budget.projects_file"),
+    title=tr("budget.projects_title"),
+)
+
+st.subheader(tr("budget.unfunded_title"))
+bv.money_table(
+    bv.unfunded_lines(lines),
+    bv.UNFUNDED_COLS,
+    money=bv.MONEY,
+    key="budget_unfunded",
+    file_stem=tr("budget.unfunded_file"),
+    title=tr("budget.unfunded_title"),
+)
+
+with st.expander(tr("budget.lines_title")):
+    bv.money_table(
+        bv.all_lines(lines),
+        bv.LINE_COLS,
+        money=bv.MONEY,
+        key="budget_lines",
+        file_stem=tr("budget.lines_file"),
+        title=tr("budget.lines_title"),
+    )

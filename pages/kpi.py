@@ -1,0 +1,97 @@
+"""KPI and target indicators (DOMAIN §4.1): achievement against the expected level, by group and
+over time, with the list of indicators."""
+
+import streamlit as st
+
+from metrics import kpi
+from ui import data, kpi_view, labels, shell
+from ui.session import tr
+from ui.tables import table
+
+view = shell.page("page.kpi")
+if shell.empty_state():
+    st.stop()
+
+pic = data.pic(view.as_of, view.filters)
+if pic.status.empty:
+    st.info(tr("common.none_in_filter"))
+    st.stop()
+if pic.indicators.empty:
+    st.info(tr("kpi.none"))
+    st.stop()
+names = kpi_view.project_names(pic.status)
+
+counts = kpi_view.status_counts(pic.indicators)
+cards = st.columns([1.6] + [1] * len(kpi.STATUSES))
+cards[0].metric(tr("kpi.portfolio_index"), labels.percent(pic.kpi_index), help=tr("kpi.portfolio_index_help"))
+for card, status in zip(cards[1:], kpi.STATUSES, strict=True):
+    card.metric(tr(f"indicator_status.{status}"), counts[status])
+st.caption(tr("kpi.counted_note"))
+
+by = st.segmented_control(
+    tr("kpi.group"),
+    kpi_view.GROUPS,
+    default="program",
+    required=True,
+    format_func=lambda g: tr(f"kpi.group_{g}"),
+    key="kpi_group",
+)
+if by == "criterion":
+    index = kpi.kpi_by_criterion(pic.indicators)
+else:
+    index = data.cached(f"kpi_index:{by}", kpi.kpi_index, view.as_of, view.filters, None, by)
+groups = kpi_view.group_table(pic.indicators, by, index, names)
+
+st.subheader(tr("kpi.groups_title"))
+if by == "criterion":
+    st.caption(tr("kpi.criterion_note"))
+if not groups.empty:
+    st.plotly_chart(kpi_view.group_chart(groups), key="kpi_groups_chart", config={"displayModeBar": False})
+table(
+    groups,
+    kpi_view.group_cols(by),
+    key="kpi_groups",
+    file_stem=tr("kpi.groups_file"),
+    title=tr("kpi.groups_title"),
+)
+
+st.subheader(tr("kpi.bullets_title"))
+st.caption(tr("kpi.bullets_hint"))
+if kpi_view.live(pic.indicators).empty:
+    st.caption(tr("common.nothing"))
+else:
+    st.plotly_chart(
+        kpi_view.bullets(pic.indicators, by, groups, names), key="kpi_bullets", config={"displayModeBar": False}
+    )
+
+st.subheader(tr("kpi.trend_title"))
+per_indicator, per_project = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, view.filters)
+if per_project.empty:
+    st.caption(tr("kpi.trend_none"))
+else:
+    pid = st.selectbox(
+        tr("kpi.trend_pick"),
+        sorted(per_project["project_id"].unique()),
+        format_func=lambda p: f"{p} · {names.get(p, '')}"[:70],
+        key="kpi_trend_project",
+        width=520,
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(
+        kpi_view.trend_projects(per_project, names), key="kpi_trend_projects", config={"displayModeBar": False}
+    )
+    right.plotly_chart(
+        kpi_view.trend_indicators(per_indicator, pic.indicators, pid),
+        key="kpi_trend_indicators",
+        config={"displayModeBar": False},
+    )
+    st.caption(tr("kpi.trend_hint"))
+
+st.subheader(tr("kpi.table_title"))
+table(
+    kpi_view.indicator_rows(pic.indicators, pic.status),
+    kpi_view.INDICATOR_COLS,
+    key="kpi_indicators",
+    file_stem=tr("kpi.file"),
+    title=tr("kpi.table_title"),
+)
