@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"import stages, wall (best of {args.breakdown_runs} per stage; sum {total:.3f} s)")
         for key, what in STAGES:
-            s = stages[key]
-            print(f"  {key:<12}{s:>8.3f} s {100 * s / total:>5.1f} %  {s / calamine.wall:>5.2f}× cal  {what}")
+            took = stages[key]
+            print(f"  {key:<12}{took:>8.3f} s {100 * took / total:>5.1f} %  {took / calamine.wall:>5.2f}× cal  {what}")
         per_cal = calamine_per_sheet(path, max(1, args.breakdown_runs))
         print()
         print(f"  {'sheet':<20}{'rows':>8}{'calamine s':>12}{'parse s':>10}{'parse/cal':>11}")

@@ -87,7 +87,8 @@ def risk_matrix(
     """The 5×5 matrix: cell colour by zone (high/medium/low), the count of open risks written in it."""
     zones = {"low": 0, "medium": 1, "high": 2}
     z = [[zones[zone_of[(p, i)]] for i in range(1, 6)] for p in range(1, 6)]
-    text = [[str(int(grid.loc[p, i])) if grid.loc[p, i] else "" for i in range(1, 6)] for p in range(1, 6)]
+    counts = grid.reindex(index=range(1, 6), columns=range(1, 6), fill_value=0).to_numpy(dtype=int)
+    text = [[str(c) if c else "" for c in row] for row in counts]
     scale = [[0, ZONE_COLORS["low"]], [0.5, ZONE_COLORS["medium"]], [1, ZONE_COLORS["high"]]]
     fig = go.Figure(
         go.Heatmap(

@@ -123,6 +123,5 @@ def table(
         selection_mode="single-row",
     )
     download(df, cols, file_stem=file_stem, title=title, key=key)
-    if select and event is not None:
-        return list(event.selection.rows)
-    return []
+    selection = getattr(event, "selection", None) if select else None
+    return list(selection.rows) if selection is not None else []
