@@ -21,6 +21,8 @@ KEY_PROGRAM: Final = "pmo_program"
 KEY_CURATOR: Final = "pmo_curator"
 KEY_PROJECTS: Final = "pmo_projects"
 LANG_NAMES: Final = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+#: query parameters the sidebar owns; any other one belongs to the page that set it
+MANAGED: Final = frozenset({"lang", "as_of", "program", "curator", "project"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def sync_url(view: View, **extra: str | None) -> None:
         if v:
             wanted[k] = v
     current = {k: st.query_params.get_all(k) if k == "project" else st.query_params.get(k) for k in st.query_params}
+    # parameters of a page (``pid`` of the passport...) are the page's to keep or drop
+    wanted.update({k: v for k, v in current.items() if k not in MANAGED and k not in wanted and v is not None})
     if current != wanted:
         st.query_params.from_dict(wanted)
 

@@ -34,9 +34,27 @@ ROUTER = Path(__file__).resolve().parents[1] / "app.py"
 SHELL_DRAWN = "_pmo_shell_drawn"
 
 
+SIDEBAR_KEYS: Final = (KEY_LANG, KEY_AS_OF, KEY_PROGRAM, KEY_CURATOR, KEY_PROJECTS)
+
+
+def _restore() -> None:
+    """Streamlit forgets a widget's value when a page switch skips a run of it: give the sidebar
+    widgets back what they held (kept under ``<key>_kept``)."""
+    for key in SIDEBAR_KEYS:
+        if key not in st.session_state and f"{key}_kept" in st.session_state:
+            st.session_state[key] = st.session_state[f"{key}_kept"]
+
+
+def _keep() -> None:
+    for key in SIDEBAR_KEYS:
+        if key in st.session_state:
+            st.session_state[f"{key}_kept"] = st.session_state[key]
+
+
 def sidebar() -> View:
     """Render the shared sidebar and return what the user is looking at."""
     init_from_url()
+    _restore()
     with st.sidebar:
         st.selectbox(tr("side.language"), LANGS, key=KEY_LANG, format_func=lambda c: LANG_NAMES[c])
         st.date_input(
@@ -61,6 +79,7 @@ def sidebar() -> View:
                 format_func=lambda p: f"{p} · {names.get(p, '')}"[:60],
             )
         _data_caption()
+    _keep()
     view = current()
     sync_url(view)
     return view

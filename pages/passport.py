@@ -1,0 +1,107 @@
+"""One project on one page, compact enough to print: passport, status with the coordinator's
+override, team, indicators with their trend, plan, risks, budget, change requests, evaluation."""
+
+import streamlit as st
+
+from metrics import passport as pp
+from metrics import settings as settings_mod
+from metrics.common import Filters
+from metrics.status import override_history
+from ui import data, shell
+from ui import passport_view as pv
+from ui.session import tr
+
+view = shell.page("page.passport")
+if shell.empty_state():
+    st.stop()
+
+scoped = data.pic(view.as_of, view.filters)
+names = data.project_names().set_index("project_id")["name"].to_dict()
+pid = pv.choose_project(list(scoped.status["project_id"]), names)
+if pid is None:
+    st.info(tr("common.none_in_filter"))
+    st.stop()
+# a project opened by a link may lie outside the sidebar's filters: its own picture then
+pic = scoped if pid in set(scoped.status["project_id"]) else data.pic(view.as_of, Filters(project_ids=(pid,)))
+row = pic.status.set_index("project_id").loc[pid]
+stem = f"{pid}_{view.as_of:%Y%m%d}"
+st.html(pv.PRINT_CSS)
+st.caption(tr("common.print_hint"))
+pv.flash()
+
+st.header(f"{pid} · {row['name']}", divider="gray")
+pv.status_box(row)
+pv.override_form(pid, view.as_of, override_history(data.cursor(), pid))
+pv.fields_table(
+    pv.passport_fields(data.cached("passport.passport", pp.passport, pid).iloc[0]),
+    key="passport_fields",
+    file_stem=f"{stem}_{tr('passport.file.passport')}",
+    title=tr("page.passport"),
+)
+
+st.subheader(tr("passport.team_title"))
+team = data.cached("passport.team", pp.team, pid, view.as_of)
+pv.print_table(
+    pv.flags_text(pv.flags_text(team, "active"), "over_allocated"),
+    pv.TEAM_COLS,
+    key="passport_team",
+    file_stem=f"{stem}_{tr('passport.file.team')}",
+    title=tr("passport.team_title"),
+)
+
+st.subheader(tr("passport.kpi_title"))
+pv.print_table(
+    pic.indicators[pic.indicators["project_id"] == pid],
+    pv.INDICATOR_COLS,
+    key="passport_indicators",
+    file_stem=f"{stem}_{tr('passport.file.indicators')}",
+    title=tr("passport.kpi_title"),
+)
+pv.indicator_charts(data.cached("passport.trend", pp.indicator_trend, pid, view.as_of), view.as_of)
+
+st.subheader(tr("passport.plan_title"))
+acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
+if not acts.empty:
+    st.plotly_chart(pv.activity_gantt(acts, view.as_of), key="passport_gantt", config={"displayModeBar": False})
+pv.print_table(
+    acts,
+    pv.ACTIVITY_COLS,
+    key="passport_activities",
+    file_stem=f"{stem}_{tr('passport.file.plan')}",
+    title=tr("passport.plan_title"),
+)
+
+st.subheader(tr("passport.risks_title"))
+risks = pic.risks[pic.risks["project_id"] == pid]
+matrix, register = st.columns([1, 3])
+with matrix:
+    settings = data.cached("passport.settings", settings_mod.load)
+    st.plotly_chart(pv.risk_matrix(risks, settings), key="passport_matrix", config={"displayModeBar": False})
+with register:
+    pv.print_table(
+        pv.risk_position(risks.sort_values(["is_open", "score", "risk_id"], ascending=[False, False, True])),
+        pv.RISK_COLS,
+        key="passport_risks",
+        file_stem=f"{stem}_{tr('passport.file.risks')}",
+        title=tr("passport.risks_title"),
+    )
+
+st.subheader(tr("passport.budget_title"))
+pv.budget(pic.budget[pic.budget["project_id"] == pid], stem)
+
+st.subheader(tr("passport.changes_title"))
+pv.print_table(
+    data.cached("passport.changes", pp.changes, pid, view.as_of),
+    pv.CHANGE_COLS,
+    key="passport_changes",
+    file_stem=f"{stem}_{tr('passport.file.changes')}",
+    title=tr("passport.changes_title"),
+)
+
+st.subheader(tr("passport.evaluation_title"))
+pv.fields_table(
+    pv.evaluation_fields(data.cached("passport.evaluation", pp.evaluation, pid, view.as_of)),
+    key="passport_evaluation",
+    file_stem=f"{stem}_{tr('passport.file.evaluation')}",
+    title=tr("passport.evaluation_title"),
+)

@@ -1,0 +1,35 @@
+"""Every threshold of the metrics, grouped by theme, changed and reset here; the extra days off
+and working days of the calendar. A change bumps the data version: every page recomputes."""
+
+import streamlit as st
+
+from metrics import settings as settings_mod
+from ui import data, shell
+from ui import settings_view as sv
+from ui.session import tr
+
+view = shell.page("page.settings")
+if data.is_empty():
+    # thresholds need no data: they can be set before the first upload
+    st.info(tr("settings.empty_note"), icon=":material/info:")
+st.caption(tr("settings.intro"))
+st.text_input(tr("settings.user"), key=sv.KEY_USER, help=tr("settings.user_help"), max_chars=80, width=420)
+
+thresholds = settings_mod.table(data.cursor())
+sv.sync_widgets(thresholds, data.version())
+by_key = thresholds.set_index("key", drop=False)
+themes = list(sv.THEMES)
+tabs = st.tabs([tr(f"settings.theme.{t}") for t in (*themes, "calendar", "all")])
+for tab, theme in zip(tabs, themes, strict=False):
+    with tab:
+        st.caption(tr(f"settings.theme_help.{theme}"))
+        for key in sv.THEMES[theme]:
+            sv.setting_row(by_key.loc[key])
+
+days = settings_mod.calendar_days(data.cursor())
+with tabs[-2]:
+    sv.calendar_days(days, view.as_of)
+    st.divider()
+    sv.holidays_preview(days, view.as_of, view.lang)
+with tabs[-1]:
+    sv.all_thresholds(thresholds)

@@ -1,0 +1,230 @@
+"""The project passport page on the demo portfolio (AppTest), and the metrics behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from i18n import catalog, t
+from loaders import store
+from metrics import passport as pp
+from metrics.overdue import overdue_items
+from metrics.status import project_status
+from tests.apptest import errors, open_page
+
+AS_OF = dt.date(2026, 9, 30)
+RAW_KEY = re.compile(
+    r"\b(?:passport|settings|common|col|enum|rag|rag_reason|risk_flag|indicator_status|page)\.[a-z_0-9.]+"
+)
+
+
+def shown_text(at: AppTest) -> list[str]:
+    """Every piece of text on the page: headings, markdown, captions, messages, table cells."""
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
+    out += [str(e.value) for e in (*at.info, *at.warning, *at.success, *at.error)]
+    for tbl in at.table:
+        out += [str(c) for c in tbl.value.columns]
+        out += [str(v) for v in tbl.value.to_numpy().ravel()]
+    return out
+
+
+def assert_no_raw_keys(at: AppTest) -> None:
+    keys = set(catalog())
+    for text in shown_text(at):
+        assert text not in keys, text
+        assert not RAW_KEY.search(text), text
+
+
+def table_with(at: AppTest, header: str) -> pd.DataFrame:
+    """The (static) table of the page that has a column ``header``."""
+    for tbl in at.table:
+        if header in tbl.value.columns:
+            return tbl.value
+    raise AssertionError(f"no table with {header!r}")
+
+
+def test_p06_shows_its_red_status_reasons_and_sections(demo_db: Path) -> None:
+    con = store.connect(demo_db)
+    status = project_status(con, AS_OF).set_index("project_id").loc["P06"]
+    acts = pp.activities(con, "P06", AS_OF)
+    con.close()
+    assert status["rag"] == "red" and "passport_overdue" in status["rag_reasons"]
+
+    at = open_page("passport", pid="P06")
+    assert errors(at) == []
+    assert at.header[0].value.startswith("P06 · ")
+    assert at.selectbox(key="passport_pid").value == "P06"
+    text = "\n".join(m.value for m in at.markdown)
+    assert t("rag.red", "kk") in text
+    assert t("rag_reason.passport_overdue", "kk") in text
+    for code in status["rag_reasons"]:  # every reason of the metric is listed
+        item = code.partition(":")[2]
+        assert not item or item in text
+    fields = table_with(at, t("passport.field", "kk"))
+    values = dict(zip(fields.iloc[:, 0], fields.iloc[:, 1], strict=True))
+    assert values[t("col.projects.end_date", "kk")] == "30.06.2026"
+    assert values[t("col.projects.status", "kk")] == t("enum.project_status.execution", "kk")
+    assert values[t("col.projects.approved_on", "kk")] == "27.08.2024"
+
+    team = table_with(at, t("col.team.person", "kk"))
+    kamila = team[team[t("col.team.person", "kk")] == "Камила Жүнісова"].iloc[0]
+    assert kamila[t("passport.team_total", "kk")] == "110%"
+    assert kamila[t("passport.team_over", "kk")] == t("common.yes", "kk")
+
+    plan = table_with(at, t("col.activities.activity_id", "kk"))
+    overdue = plan[plan[t("passport.state_header", "kk")] == t("passport.state.overdue", "kk")]
+    expected = acts.loc[acts["state"] == "overdue", "activity_id"]
+    assert (
+        sorted(overdue[t("col.activities.activity_id", "kk")])
+        == sorted(expected)
+        == [
+            "P06-A04",
+            "P06-A05",
+            "P06-A06",
+            "P06-A07",
+        ]
+    )
+
+    risks = table_with(at, t("col.risks.risk_id", "kk"))
+    r1 = risks[risks[t("col.risks.risk_id", "kk")] == "P06-R1"].iloc[0]
+    assert t("risk_flag.no_mitigation", "kk") in r1[t("passport.flags", "kk")]
+
+    financed = table_with(at, t("col.budget.planned", "kk"))  # the first budget table is the financed one
+    assert t("enum.funding_source.republican_budget", "kk") in set(financed[t("col.budget.funding_source", "kk")])
+    assert any("180 000" in s for s in shown_text(at))  # additional funding required, kept apart
+
+    changes = table_with(at, t("col.changes.change_id", "kk"))
+    cr7 = changes[changes[t("col.changes.change_id", "kk")] == "CR-007"].iloc[0]
+    assert cr7[t("col.changes.decision", "kk")] == t("enum.decision.pending", "kk")
+    assert cr7[t("passport.due", "kk")] == "02.06.2026"
+    assert t("passport.eval.not_due", "kk") in shown_text(at)
+    assert len(at.get("plotly_chart")) >= 3  # trend charts, Gantt, risk matrix
+    assert t("common.print_hint", "kk") in shown_text(at)
+    assert_no_raw_keys(at)
+
+
+def test_choosing_another_project_and_the_language(demo_db: Path) -> None:
+    at = open_page("passport", pid="P06")
+    at.selectbox(key="passport_pid").set_value("P10").run()
+    assert errors(at) == []
+    assert at.header[0].value.startswith("P10 · ")
+    assert at.query_params["pid"] == "P10"
+    text = shown_text(at)
+    assert f"{t('passport.eval.late', 'kk')} ({t('passport.days_late', 'kk')}: 32)" in text  # due 13.07, sent 14.08
+    assert t("rag.green", "kk") in "\n".join(text)
+
+    at.selectbox(key="pmo_lang").set_value("ru").run()
+    assert errors(at) == []
+    assert at.selectbox(key="passport_pid").value == "P10"
+    assert t("passport.team_title", "ru") in [s.value for s in at.subheader]
+    assert t("passport.eval.late", "ru") in "\n".join(shown_text(at))
+    assert_no_raw_keys(at)
+
+
+def test_a_link_outside_the_filters_still_opens_the_project(demo_db: Path) -> None:
+    at = open_page("passport", pid="P09", program="Кедендік әкімшілендіруді жаңғырту")
+    assert errors(at) == []
+    assert at.header[0].value.startswith("P09 · ")
+
+
+def test_an_unknown_project_is_said_and_the_first_one_shown(demo_db: Path) -> None:
+    at = open_page("passport", pid="NOPE")
+    assert errors(at) == []
+    assert at.warning[0].value == t("passport.unknown", "kk", pid="NOPE")
+    assert at.header[0].value.startswith("P01 · ")
+
+
+def test_override_needs_an_author_then_shows_beside_the_computed_status(demo_db: Path) -> None:
+    at = open_page("passport", as_of=None, pid="P06")  # today: an override counts from the day it is made
+    assert errors(at) == []
+    at.selectbox(key="passport_ovr_rag").set_value("amber")
+    at.text_area(key="passport_ovr_comment").input("Мерзімді ұзарту туралы шешім дайындалуда")
+    at.button(key="passport_ovr_save").click().run()
+    assert [e.value for e in at.error] == [t("passport.error.override_needs_author", "kk")]
+
+    at.text_input(key="passport_ovr_author").input("Әлия Сейітова")
+    at.button(key="passport_ovr_save").click().run()
+    assert errors(at) == []
+    assert at.success[0].value == t("passport.override_saved", "kk")
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"### 🟠 {t('rag.amber', 'kk')}" in text  # the effective status
+    assert f"**{t('passport.rag_computed', 'kk')}:** 🔴 {t('rag.red', 'kk')}" in text  # the computed one beside it
+    assert "Мерзімді ұзарту туралы шешім дайындалуда" in text and "Әлия Сейітова" in text
+    history = table_with(at, t("passport.override_author", "kk"))
+    assert list(history[t("passport.override_author", "kk")]) == ["Әлия Сейітова"]
+
+    at.selectbox(key="passport_ovr_rag").set_value("none")
+    at.text_area(key="passport_ovr_comment").input("Шешім қабылданды")
+    at.button(key="passport_ovr_save").click().run()
+    assert errors(at) == []
+    assert f"### 🔴 {t('rag.red', 'kk')}" in "\n".join(m.value for m in at.markdown)
+    assert t("passport.history_rag.none", "kk") in set(table_with(at, t("passport.override_author", "kk")).iloc[:, 1])
+
+
+def test_an_override_made_after_the_as_of_date_is_said(demo_db: Path) -> None:
+    at = open_page("passport", pid="P06")
+    at.text_area(key="passport_ovr_comment").input("x")
+    at.text_input(key="passport_ovr_author").input("y")
+    at.button(key="passport_ovr_save").click().run()
+    assert errors(at) == []
+    assert t("passport.override_later", "kk", date="30.09.2026") in at.success[0].value
+
+
+def test_empty_database_explains_and_links_to_upload(empty_db: Path) -> None:
+    at = open_page("passport", pid="P06")
+    assert errors(at) == []
+    assert t("common.empty_title", "kk") in at.info[0].value
+
+
+# --------------------------------------------------------------------------------------------
+# The metrics behind the page agree with the portfolio-wide ones
+
+
+@pytest.fixture
+def demo_con(demo_db: Path):  # type: ignore[no-untyped-def]
+    con = store.connect(demo_db)
+    yield con
+    con.close()
+
+
+def test_overdue_activities_and_changes_agree_with_the_overdue_list(demo_con) -> None:  # type: ignore[no-untyped-def]
+    items = overdue_items(demo_con, AS_OF)
+    for pid in ("P03", "P06", "P07", "P11"):
+        acts = pp.activities(demo_con, pid, AS_OF)
+        mine = items[(items["project_id"] == pid) & (items["kind"] == "activity")]
+        assert sorted(acts.loc[acts["state"] == "overdue", "activity_id"]) == sorted(mine["item_id"])
+        days = dict(zip(mine["item_id"], mine["days_overdue"], strict=True))
+        for aid, d in zip(acts["activity_id"], acts["days_overdue"], strict=True):
+            if aid in days:
+                assert d == days[aid]
+    changes = pp.changes(demo_con, "P06", AS_OF).set_index("change_id")
+    cr7 = items[items["item_id"] == "CR-007"].iloc[0]
+    assert changes.loc["CR-007", "overdue"] and changes.loc["CR-007", "days_overdue"] == cr7["days_overdue"]
+    assert not changes.loc["CR-004", "overdue"]
+
+
+def test_evaluation_states(demo_con) -> None:  # type: ignore[no-untyped-def]
+    p10 = pp.evaluation(demo_con, "P10", AS_OF).iloc[0]
+    assert (p10["state"], p10["due"], p10["days_late"]) == ("late", pd.Timestamp("2026-07-13"), 32)
+    assert pp.evaluation(demo_con, "P12", AS_OF).iloc[0]["state"] == "missing"
+    assert pp.evaluation(demo_con, "P06", AS_OF).iloc[0]["state"] == "not_due"
+    # before the report was sent it was missing, before its due date awaited
+    assert pp.evaluation(demo_con, "P10", dt.date(2026, 8, 1)).iloc[0]["state"] == "missing"
+    assert pp.evaluation(demo_con, "P10", dt.date(2026, 7, 1)).iloc[0]["state"] == "awaited"
+    assert pp.evaluation(demo_con, "NOPE", AS_OF).empty
+
+
+def test_team_shares_and_trend(demo_con) -> None:  # type: ignore[no-untyped-def]
+    team = pp.team(demo_con, "P05", AS_OF).set_index("person")
+    assert team.loc["Камила Жүнісова", "total_pct"] == 110 and team.loc["Камила Жүнісова", "over_allocated"]
+    p10 = pp.team(demo_con, "P10", AS_OF)
+    assert not p10["active"].any() and p10["total_pct"].isna().all()  # released after completion
+    trend = pp.indicator_trend(demo_con, "P06", AS_OF)
+    last = trend[trend["indicator_id"] == "P06-TI1"].iloc[-1]
+    assert (last["achievement"], last["expected"]) == (0.75, 1.0)  # 18 of 20 groups at the deadline
+    assert trend["expected"].between(0, 1).all()

@@ -1,0 +1,459 @@
+"""Rendering helpers of the project passport: the project choice kept in the URL, print-friendly
+tables with downloads, the status box with the coordinator's override form, and the charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import status as status_mod
+from metrics.budget import budget_summary
+from metrics.passport import ACTIVITY_STATES
+from metrics.risks import derived_priority, heatmap
+from metrics.settings import Settings
+
+from . import charts, data, labels
+from .session import today, tr
+from .tables import RAG_DOT, Col, display_frame, download
+
+KEY_PID = "passport_pid"
+KEY_URL_PID = "passport_url_pid"
+KEY_FLASH = "passport_flash"
+KEY_OVR_RAG = "passport_ovr_rag"
+KEY_OVR_COMMENT = "passport_ovr_comment"
+KEY_OVR_AUTHOR = "passport_ovr_author"
+KEY_OVR_ERROR = "passport_ovr_error"
+
+STATE_COLORS: dict[object, str] = {
+    "done": "#2E7D32",
+    "completed_late": "#EF8F00",
+    "in_progress": "#1E88E5",
+    "not_started": "#B0BEC5",
+    "overdue": "#C62828",
+    "cancelled": "#E0E0E0",
+}
+
+#: On paper: no sidebar, toolbar or controls; sections not split across pages where avoidable.
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stSelectbox"],
+  [data-testid="stCaptionContainer"].print-hide { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stTable"], .js-plotly-plot { break-inside: avoid; }
+  h3 { break-after: avoid; }
+}
+</style>"""
+
+
+# --------------------------------------------------------------------------------------------
+# The project
+
+
+def _linked_pid() -> str | None:
+    """``?pid=`` of the link that opened the page (the sidebar keeps page parameters in the URL)."""
+    return st.query_params.get("pid")
+
+
+def choose_project(in_scope: Sequence[str], names: Mapping[Any, Any]) -> str | None:
+    """The project selectbox over the projects in scope, following ``?pid=`` and writing the
+    choice back to the URL. A linked project outside the filters is still offered."""
+    options = list(in_scope)
+    linked = _linked_pid()
+    if linked and linked != st.session_state.get(KEY_URL_PID):
+        if linked in names:
+            if linked not in options:
+                options.insert(0, linked)
+            st.session_state[KEY_PID] = linked
+        else:
+            st.warning(tr("passport.unknown", pid=linked))
+    if not options:
+        return None
+    if st.session_state.get(KEY_PID) not in options:
+        st.session_state[KEY_PID] = options[0]
+    shown = {p: f"{p} · {names.get(p, '')}"[:90] for p in options}
+    pid = st.selectbox(tr("passport.choose"), options, key=KEY_PID, format_func=shown.__getitem__)
+    st.session_state[KEY_URL_PID] = pid
+    st.query_params["pid"] = pid
+    return str(pid)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables that print whole (static HTML) and download as Excel
+
+
+def _number(value: float) -> str:
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ")
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float | dt.date | pd.Timestamp) and pd.isna(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    if kind == "date":
+        return f"{pd.Timestamp(value):%d.%m.%Y}"
+    if kind in ("pct", "fraction"):
+        return f"{float(value):.0f}%"
+    if kind == "int":
+        return str(int(value))
+    if kind == "number":
+        return _number(float(value))
+    return str(value)
+
+
+def print_table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, title: str) -> None:
+    """A static table (every row prints) with translated headers and a formatted Excel download."""
+    if df.empty:
+        st.caption(tr("common.nothing"))
+        return
+    shown = display_frame(df, cols)
+    for c in cols:
+        header = tr(c.header)
+        shown[header] = [_cell(v, c.kind) for v in shown[header]]
+    st.table(shown, hide_index=True)
+    download(df, cols, file_stem=file_stem, title=title, key=key)
+
+
+def fields_table(values: dict[str, str], *, key: str, file_stem: str, title: str) -> None:
+    """Label–value pairs (already translated and formatted) as a two-column printable table."""
+    frame = pd.DataFrame({"field": list(values), "value": list(values.values())})
+    print_table(
+        frame,
+        [Col("field", "passport.field"), Col("value", "passport.value")],
+        key=key,
+        file_stem=file_stem,
+        title=title,
+    )
+
+
+def passport_fields(row: pd.Series) -> dict[str, str]:
+    """The passport as the curator reads it: translated labels, dates as 23.11.2026."""
+    out: dict[str, str] = {}
+    for name in (
+        "program",
+        "strategic_goal",
+        "curator",
+        "program_manager",
+        "project_manager",
+        "start_date",
+        "end_date",
+        "status",
+        "completed_on",
+        "approved_on",
+        "description",
+    ):
+        value = row[name]
+        if name == "status" and isinstance(value, str):
+            text = tr(f"enum.project_status.{value}")
+        else:
+            text = _cell(value, "date" if name.endswith(("_date", "_on")) else "text")
+        out[tr(f"col.projects.{name}")] = text or "—"
+    return out
+
+
+def flags_text(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A bool column shown as yes / no."""
+    return df.assign(**{column: df[column].map({True: "yes", False: "no"})})
+
+
+# --------------------------------------------------------------------------------------------
+# Status: computed RAG, reasons, the coordinator's override
+
+
+def _rag(value: object) -> str:
+    return f"{RAG_DOT.get(str(value), '')} {tr(f'rag.{value}')}" if isinstance(value, str) else tr("rag.none")
+
+
+def status_box(row: pd.Series) -> None:
+    """Effective status and KPI index, the computed status with its reasons, the override beside it."""
+    with st.container(border=True):
+        if row["cancelled"]:
+            st.markdown(tr("passport.cancelled_no_rag"))
+            return
+        effective, computed, override = st.columns([2, 5, 4])
+        effective.markdown(f"### {_rag(row['rag_effective'])}")
+        effective.markdown(f"**{tr('passport.kpi_index')}:** {labels.percent(row['kpi_index'])}")
+        computed.markdown(f"**{tr('passport.rag_computed')}:** {_rag(row['rag'])}")
+        reasons = row["rag_reasons"] if isinstance(row["rag_reasons"], list) else []
+        computed.markdown("\n".join(f"- {labels.reason(c)}" for c in reasons) or tr("passport.no_reasons"))
+        override.markdown(f"**{tr('passport.rag_override')}:** {_rag(row['rag_override'])}")
+        if isinstance(row["rag_override"], str):
+            when = _cell(row["override_at"], "date")
+            override.markdown(
+                tr("passport.override_note", comment=row["override_comment"], author=row["override_author"], date=when)
+            )
+        else:
+            override.caption(tr("passport.no_override"))
+
+
+def _save_override(pid: str, as_of: dt.date) -> None:
+    """Form callback: runs before the page, so the page shows the new status at once."""
+    st.session_state.pop(KEY_OVR_ERROR, None)
+    rag = st.session_state.get(KEY_OVR_RAG)
+    try:
+        status_mod.set_rag_override(
+            data.cursor(),
+            pid,
+            None if rag == "none" else rag,
+            st.session_state.get(KEY_OVR_COMMENT) or "",
+            st.session_state.get(KEY_OVR_AUTHOR) or "",
+        )
+    except status_mod.OverrideError as err:
+        st.session_state[KEY_OVR_ERROR] = err.code
+        return
+    st.session_state[KEY_OVR_COMMENT] = ""
+    message = tr("passport.override_saved")
+    if as_of < today():  # overrides count from the day they are made (metrics.status.current_overrides)
+        message += " " + tr("passport.override_later", date=f"{as_of:%d.%m.%Y}")
+    st.session_state[KEY_FLASH] = message
+
+
+def override_form(pid: str, as_of: dt.date, history: pd.DataFrame) -> None:
+    """The coordinator sets or clears the override (comment and author required), and its history."""
+    error = st.session_state.get(KEY_OVR_ERROR)
+    with st.expander(tr("passport.override_title"), icon=":material/edit:", expanded=bool(error)):
+        with st.form("passport_override_form", border=False):
+            choices = {v: _rag(v) for v in ("red", "amber", "green")} | {"none": tr("passport.override_clear")}
+            st.selectbox(tr("passport.override_rag"), list(choices), key=KEY_OVR_RAG, format_func=choices.__getitem__)
+            st.text_area(tr("passport.override_comment"), key=KEY_OVR_COMMENT, height=80)
+            st.text_input(tr("passport.override_author"), key=KEY_OVR_AUTHOR)
+            st.form_submit_button(
+                tr("passport.override_save"), key="passport_ovr_save", on_click=_save_override, args=(pid, as_of)
+            )
+        if error:
+            st.error(tr(f"passport.error.{error}"))
+            st.session_state.pop(KEY_OVR_ERROR, None)
+        st.markdown(f"**{tr('passport.history_title')}**")
+        shown = history.assign(rag=history["rag"].fillna("none"))
+        print_table(
+            shown,
+            [
+                Col("created_at", "passport.history_at", "date"),
+                Col("rag", "passport.override_rag", "label", "passport.history_rag"),
+                Col("comment", "passport.override_comment"),
+                Col("author", "passport.override_author"),
+            ],
+            key="passport_history",
+            file_stem=f"{pid}_{tr('passport.file.history')}",
+            title=tr("passport.history_title"),
+        )
+
+
+def flash() -> None:
+    message = st.session_state.pop(KEY_FLASH, None)
+    if message:
+        st.success(message, icon=":material/check:")
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+
+
+def indicator_charts(trend: pd.DataFrame, as_of: dt.date) -> None:
+    """One small line chart per indicator: achievement against the expected pace, target at 100 %."""
+    if trend.empty:
+        st.caption(tr("passport.trend_none"))
+        return
+    groups = list(trend.groupby("indicator_id", sort=True))
+    for start in range(0, len(groups), 3):
+        cols = st.columns(3)
+        for col, (iid, rows) in zip(cols, groups[start : start + 3], strict=False):
+            fig = go.Figure()
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["period"],
+                    y=rows["expected"] * 100,
+                    name=tr("passport.expected"),
+                    mode="lines",
+                    line={"color": "#90A4AE", "dash": "dash"},
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["period"],
+                    y=rows["achievement"] * 100,
+                    name=tr("passport.achievement"),
+                    mode="lines+markers",
+                    line={"color": "#1565C0", "width": 3},
+                )
+            )
+            fig.add_hline(y=100, line_color="#2E7D32", line_width=1)
+            fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
+            fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
+            name = str(rows["name"].iloc[0])
+            title = f"<b>{iid}</b><br>{name if len(name) <= 60 else name[:58] + '…'}"
+            fig.update_layout(
+                height=260,
+                margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                title={"text": title, "font": {"size": 13}},
+                font={"family": charts.FONT, "size": 12},
+                plot_bgcolor="white",
+                paper_bgcolor="white",
+                legend={"orientation": "h", "y": -0.25},
+            )
+            col.plotly_chart(fig, key=f"passport_trend_{iid}", config={"displayModeBar": False})
+
+
+def activity_gantt(acts: pd.DataFrame, as_of: dt.date) -> go.Figure:
+    """The plan as bars from planned start to planned end, coloured by the state on the as-of date."""
+    rows = acts.assign(
+        bar_start=acts["planned_start"].fillna(acts["planned_end"]),
+        label=acts["activity_id"] + " · " + acts["name"].str[:45],
+    )
+    legend: dict[object, str] = {s: tr(f"passport.state.{s}") for s in ACTIVITY_STATES}
+    fig = charts.gantt(
+        rows,
+        start="bar_start",
+        end="planned_end",
+        label="label",
+        color="state",
+        as_of=as_of,
+        colors=STATE_COLORS,
+        legend=legend,
+        as_of_label=f"{as_of:%d.%m.%Y}",
+        hover="name",
+    )
+    return fig.update_xaxes(tickformat="%m.%Y")
+
+
+def risk_position(risks: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap cell of each risk as people say it: probability × impact = score."""
+    return risks.assign(
+        position=[
+            f"{p} × {i} = {s}" for p, i, s in zip(risks["probability"], risks["impact"], risks["score"], strict=True)
+        ]
+    )
+
+
+def risk_matrix(risks: pd.DataFrame, settings: Settings) -> go.Figure:
+    """The 5×5 matrix of this project's open risks, zones from the priority thresholds."""
+    scores = pd.Series([p * i for p in range(1, 6) for i in range(1, 6)])
+    zones = derived_priority(scores, settings)
+    zone_of = {(p, i): str(zones.iloc[(p - 1) * 5 + (i - 1)]) for p in range(1, 6) for i in range(1, 6)}
+    return charts.risk_matrix(
+        heatmap(risks),
+        zone_of=zone_of,
+        x_title=tr("col.risks.impact"),
+        y_title=tr("col.risks.probability"),
+        height=300,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The sections' columns
+
+TEAM_COLS = [
+    Col("person", "col.team.person"),
+    Col("role", "col.team.role", "label", "enum.role"),
+    Col("allocation_pct", "col.team.allocation_pct", "pct"),
+    Col("from_date", "col.team.from_date", "date"),
+    Col("to_date", "col.team.to_date", "date"),
+    Col("active", "passport.team_active", "label", "common"),
+    Col("total_pct", "passport.team_total", "pct"),
+    Col("over_allocated", "passport.team_over", "label", "common"),
+]
+INDICATOR_COLS = [
+    Col("indicator_id", "col.indicators.indicator_id"),
+    Col("name", "col.indicators.name"),
+    Col("kind", "col.indicators.kind", "label", "enum.indicator_kind"),
+    Col("unit", "col.indicators.unit"),
+    Col("baseline", "col.indicators.baseline", "number"),
+    Col("target", "col.indicators.target", "number"),
+    Col("deadline", "col.indicators.deadline", "date"),
+    Col("latest_actual", "passport.latest", "number"),
+    Col("achievement", "passport.achievement", "fraction"),
+    Col("expected", "passport.expected", "fraction"),
+    Col("status", "passport.indicator_status", "label", "indicator_status"),
+]
+ACTIVITY_COLS = [
+    Col("activity_id", "col.activities.activity_id"),
+    Col("name", "col.activities.name"),
+    Col("stage", "col.activities.stage"),
+    Col("responsible", "col.activities.responsible"),
+    Col("planned_start", "col.activities.planned_start", "date"),
+    Col("planned_end", "col.activities.planned_end", "date"),
+    Col("actual_end", "col.activities.actual_end", "date"),
+    Col("percent_complete", "col.activities.percent_complete", "pct"),
+    Col("state", "passport.state_header", "label", "passport.state"),
+    Col("days_overdue", "passport.days_overdue", "int"),
+    Col("days_late", "passport.days_late", "int"),
+]
+RISK_COLS = [
+    Col("risk_id", "col.risks.risk_id"),
+    Col("title", "col.risks.title"),
+    Col("position", "passport.score"),
+    Col("priority", "col.risks.priority", "label", "enum.priority"),
+    Col("status", "col.risks.status", "label", "enum.risk_status"),
+    Col("owner", "col.risks.owner"),
+    Col("mitigation", "col.risks.mitigation"),
+    Col("flags", "passport.flags", "list", "risk_flag"),
+]
+BUDGET_COLS = [
+    Col("year", "col.budget.year", "int"),
+    Col("funding_source", "col.budget.funding_source", "label", "enum.funding_source"),
+    Col("planned", "col.budget.planned", "number"),
+    Col("spent", "col.budget.spent", "number"),
+    Col("absorption", "passport.absorption", "pct"),
+]
+CHANGE_COLS = [
+    Col("change_id", "col.changes.change_id"),
+    Col("submitted_on", "col.changes.submitted_on", "date"),
+    Col("description", "col.changes.description"),
+    Col("decision", "col.changes.decision", "label", "enum.decision"),
+    Col("decided_on", "col.changes.decided_on", "date"),
+    Col("due", "passport.due", "date"),
+    Col("days_overdue", "passport.days_overdue", "int"),
+]
+
+
+def budget(lines: pd.DataFrame, stem: str) -> None:
+    """Financed lines with the total absorption, and the additional funding required apart (DT §17.2)."""
+    total = budget_summary(lines, ["financed"]).set_index("financed")
+    if True in total.index:
+        fin: Any = total.loc[True]
+        absorbed = fin["absorption"]
+        st.markdown(
+            tr(
+                "passport.budget_total",
+                planned=labels.money(float(fin["planned"])),
+                spent=labels.money(float(fin["spent"])),
+                absorption="—" if pd.isna(absorbed) else f"{absorbed:.1f} %",
+            )
+        )
+    for financed, part in ((True, "financed"), (False, "unfunded")):
+        title = tr(f"passport.{part}_title")
+        st.markdown(f"**{title}**")
+        print_table(
+            lines[lines["financed"] == financed],
+            BUDGET_COLS if financed else BUDGET_COLS[:3],
+            key=f"passport_budget_{part}",
+            file_stem=f"{stem}_{tr(f'passport.file.{part}')}",
+            title=title,
+        )
+
+
+def evaluation_fields(ev: pd.DataFrame) -> dict[str, str]:
+    """The evaluation report (Reg §47–50) as label–value pairs."""
+    if ev.empty:
+        return {}
+    r = ev.iloc[0]
+    state = tr(f"passport.eval.{r['state']}")
+    if r["state"] == "late":
+        state = f"{state} ({tr('passport.days_late')}: {int(r['days_late'])})"
+    values = {
+        tr("passport.eval_state"): state,
+        tr("col.projects.completed_on"): _cell(r["completed_on"], "date"),
+        tr("passport.eval_due"): _cell(r["due"], "date"),
+        tr("col.evaluations.submitted_on"): _cell(r["submitted_on"], "date"),
+        tr("col.evaluations.final_result"): _cell(r["final_result"], "text"),
+        tr("col.evaluations.budget_absorbed_pct"): _cell(r["budget_absorbed_pct"], "number"),
+        tr("col.evaluations.lessons_learned"): _cell(r["lessons_learned"], "text"),
+    }
+    return {k: v for k, v in values.items() if v}
