@@ -171,7 +171,7 @@ def test_the_coordinator_and_the_curator(page: object, server: str, tmp_path: Pa
 
     # switch to Russian in the sidebar
     sidebar = pg.locator("[data-testid='stSidebar']")  # type: ignore[attr-defined]
-    sidebar.get_by_text("Қазақша").click()
+    sidebar.locator("[data-testid='stSelectbox']").first.click()
     pg.get_by_role("option", name="Русский").click()  # type: ignore[attr-defined]
     settle(pg)
     assert t("page.overview", "ru") in pg.locator("h1").first.inner_text()  # type: ignore[attr-defined]

@@ -1,0 +1,159 @@
+"""Building a mapping profile from a foreign file, one choice at a time (the Upload page's mapping step).
+
+An export of another system holds no sheet the importer recognises. The page lets the user pick
+its sheet and header row, suggests a source column for each field of the target table, lists the
+values of an enum column the dashboard cannot read, and turns the choices into a ``Profile``
+(``mapping.py``) that ``importer.prepare`` reads the file with and that can be saved as TOML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .importer import ImportPlan
+from .issues import display_value
+from .mapping import Profile, Scalar, SourceSpec, TargetSpec
+from .normalise import column_index, header_key, parse_enum
+from .reader import Grid, Loaded, read_grids
+from .schema import table_specs
+from .validate import HEADER_SCAN_ROWS, IssueLog, ReadOptions, SheetTable, header_cells, read_tables
+
+MAX_DISTINCT = 30
+
+
+def foreign_files(plan: ImportPlan) -> list[str]:
+    """Files of the upload in which no sheet was recognised as a table (every sheet unknown or
+    empty, at least one unknown): exports of another system, which need a mapping."""
+    recognised = {s.file for s in plan.validation.sources}
+    unknown = {i.file for i in plan.issues if i.code == "unknown_sheet"}
+    return [r.name for r in plan.files if r.name in unknown and r.name not in recognised]
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != "" and cell == cell  # NaN != NaN
+
+
+def guess_header_row(grid: Grid) -> int:
+    """The header row (0-based) to offer before any column is mapped: the first of the top rows
+    with the most filled text cells (a title row above the header holds fewer)."""
+    best, best_count = 0, 0
+    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
+        count = sum(1 for c in row if isinstance(c, str) and c.strip())
+        if count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def headers(grid: Grid, header_idx: int) -> list[str]:
+    """The non-blank headers of that row as the profile names them (a repeated one as ``x #2``)."""
+    if not 0 <= header_idx < len(grid.rows):
+        return []
+    return [h for h in header_cells(grid.rows[header_idx]) if h]
+
+
+def suggest_columns(table: str, source_headers: list[str]) -> dict[str, str]:
+    """Field -> the first header that is one of its known spellings (kk, ru, en, aliases)."""
+    index = column_index(table)
+    out: dict[str, str] = {}
+    for h in source_headers:
+        name = index.get(header_key(h))
+        if name is not None and name not in out:
+            out[name] = h
+    return out
+
+
+def column_values(grid: Grid, header_idx: int, header: str, limit: int = MAX_DISTINCT) -> tuple[list[str], bool]:
+    """The distinct non-blank values under ``header`` as text, in order of first appearance (at
+    most ``limit``), and whether there are more."""
+    names = header_cells(grid.rows[header_idx]) if 0 <= header_idx < len(grid.rows) else []
+    folded = {header_key(h): j for j, h in enumerate(names) if h}
+    j = names.index(header) if header in names else folded.get(header_key(header))
+    if j is None:
+        return [], False
+    seen: dict[str, None] = {}
+    for row in grid.rows[header_idx + 1 :]:
+        if j < len(row) and _filled(row[j]):
+            seen.setdefault(display_value(row[j]), None)
+            if len(seen) > limit:
+                return list(seen)[:limit], True
+    return list(seen), False
+
+
+def unreadable_values(table: str, field: str, values: list[str]) -> list[str]:
+    """The values an enum field cannot read as they are (they need a value map)."""
+    spec = table_specs()[table].field(field)
+    if spec.enum is None or not values:
+        return []
+    bad = parse_enum(values, spec.enum).bad
+    return [v for v, b in zip(values, bad.tolist(), strict=True) if b]
+
+
+def missing_required(table: str, columns: Mapping[str, object], constants: Mapping[str, object]) -> list[str]:
+    """Required fields of ``table`` given neither a source column nor a constant."""
+    return [f for f in table_specs()[table].required if not columns.get(f) and constants.get(f) in (None, "")]
+
+
+def build_profile(
+    name: str,
+    *,
+    table: str,
+    columns: Mapping[str, str | None],
+    sheet: str | int | None = None,
+    header_row: int | Literal["auto"] = "auto",
+    dates: Literal["day_first", "month_first"] = "day_first",
+    decimal: Literal[",", "."] = ",",
+    constants: Mapping[str, Scalar | None] | None = None,
+    values: Mapping[str, Mapping[str, str | None]] | None = None,
+    description: str = "",
+) -> Profile:
+    """A one-target profile from what the user picked; blank picks are left out. Raises
+    pydantic's ``ValidationError`` when a required field is still unmapped."""
+    consts = {k: v for k, v in (constants or {}).items() if v is not None and v != "" and not columns.get(k)}
+    maps = {f: {s: t for s, t in m.items() if t} for f, m in (values or {}).items() if columns.get(f)}
+    target = TargetSpec(
+        table=table,
+        columns={f: c for f, c in columns.items() if c},
+        constants=consts,
+        values={f: m for f, m in maps.items() if m},
+    )
+    source = SourceSpec(sheet=sheet, header_row=header_row, dates=dates, decimal=decimal)
+    return Profile(name=name.strip() or "profile", description=description, source=source, targets=[target])
+
+
+_NOT_IN_NAME = re.compile(r"[^\w-]+")
+
+
+def profile_stem(name: str) -> str:
+    """A safe file name (no folder, no dots) for a profile called ``name``; letters in any script."""
+    stem = _NOT_IN_NAME.sub("_", name.strip().casefold()).strip("_-")
+    return stem[:60] or "profile"
+
+
+def save_profile(profile: Profile, folder: str | Path, name: str, *, overwrite: bool = False) -> Path:
+    """Write ``profile`` as ``<folder>/<profile_stem(name)>.toml``; FileExistsError unless
+    ``overwrite`` when that file is there."""
+    target = Path(folder) / f"{profile_stem(name)}.toml"
+    if target.exists() and not overwrite:
+        raise FileExistsError(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(profile.to_toml(), encoding="utf-8")
+    return target
+
+
+@dataclass(frozen=True)
+class ForFiles:
+    """A mapping profile for some files of an upload; the others are read as the template is, so
+    a foreign export and the teams' workbooks can go in one batch."""
+
+    profile: Profile
+    names: frozenset[str]
+    options: ReadOptions = ReadOptions()
+
+    def read(self, loaded: Loaded, log: IssueLog) -> list[SheetTable]:
+        if loaded.name in self.names:
+            return self.profile.read(loaded, log)
+        return read_tables(read_grids(loaded), log, self.options)

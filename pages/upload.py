@@ -1,0 +1,37 @@
+"""The coordinator's Friday upload: template, files, check and preview, confirm; history and rollback.
+
+Works on an empty database (the other pages' empty states send people here). Nothing is written
+until the user confirms; an export of another system goes through a mapping profile first.
+"""
+
+import streamlit as st
+
+from ui import shell, upload_mapping, upload_view
+from ui.session import tr
+
+view = shell.page("page.upload")
+st.caption(tr("upload.intro"))
+
+left, right = st.columns([2, 3], vertical_alignment="bottom")
+with left:
+    upload_view.template_button(view.lang)
+with right:
+    user = upload_view.user_name()
+
+upload_view.show_flash()
+
+st.subheader(tr("upload.files_title"))
+files = upload_view.uploaded_files()
+if files:
+    plan = upload_view.plan_for(files)
+    mapping_on, mapping = upload_mapping.step(files, plan)
+    if mapping_on:
+        plan = upload_view.plan_for(files, mapping) if mapping is not None else None
+    if plan is not None:
+        st.subheader(tr("upload.check_title"))
+        upload_view.show_issues(plan)
+        upload_view.show_changes(plan)
+        upload_view.confirm(plan, user)
+
+st.divider()
+upload_view.history(user)

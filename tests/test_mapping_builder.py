@@ -1,0 +1,126 @@
+"""Building a mapping profile a choice at a time (the Upload page's mapping step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from pydantic import ValidationError
+
+from loaders import mapping_builder as mb
+from loaders.importer import prepare
+from loaders.mapping import load_profile
+from loaders.reader import Grid, Loaded, read_grids
+
+BAD = Path(__file__).parent / "data" / "bad"
+BASELINE = Path(__file__).parent / "data" / "baseline.xlsx"
+
+FOREIGN = (
+    b"Register of projects\n"
+    b"\n"
+    b"Code;Caption;Begins;Ends;Condition;Money\n"
+    b"X-1;Customs portal;01.02.2026;31.12.2026;Running;1 200,5\n"
+    b"X-2;Tax app;15.03.2026;30.06.2027;Stopped;\n"
+    b"X-3;Old system;01.01.2024;31.12.2025;Running;300\n"
+)
+
+
+def _grid() -> Grid:
+    return read_grids(Loaded("register.csv", FOREIGN))[0]
+
+
+def test_foreign_files_are_those_with_no_recognised_table(empty_con: duckdb.DuckDBPyConnection) -> None:
+    files = [Loaded("register.csv", FOREIGN), Loaded(BASELINE.name, BASELINE.read_bytes())]
+    plan = prepare(empty_con, files)
+    assert mb.foreign_files(plan) == ["register.csv"]
+    # a file that cannot be read at all is not "foreign": it is an error of its own
+    broken = prepare(empty_con, [Loaded("x.csv", (BAD / "pdf_renamed.csv").read_bytes())])
+    assert mb.foreign_files(broken) == []
+
+
+def test_header_row_guess_skips_the_title_and_lists_the_headers() -> None:
+    grid = _grid()
+    idx = mb.guess_header_row(grid)
+    assert idx == 2
+    assert mb.headers(grid, idx) == ["Code", "Caption", "Begins", "Ends", "Condition", "Money"]
+    assert mb.headers(grid, 99) == []
+
+
+def test_suggestions_use_known_spellings() -> None:
+    assert mb.suggest_columns("projects", ["Код проекта", "Caption", "start_date", "Жоба атауы"]) == {
+        "project_id": "Код проекта",
+        "start_date": "start_date",
+        "name": "Жоба атауы",
+    }
+
+
+def test_values_of_a_column_and_those_an_enum_cannot_read() -> None:
+    grid = _grid()
+    values, more = mb.column_values(grid, 2, "condition")  # headers match ignoring case
+    assert (values, more) == (["Running", "Stopped"], False)
+    assert mb.column_values(grid, 2, "Code", limit=2) == (["X-1", "X-2"], True)
+    assert mb.column_values(grid, 2, "Nope") == ([], False)
+    assert mb.unreadable_values("projects", "status", ["Running", "исполнение", "completed"]) == ["Running"]
+    assert mb.unreadable_values("projects", "name", ["anything"]) == []
+
+
+def test_missing_required_counts_columns_and_constants() -> None:
+    cols = {"project_id": "Code", "name": None, "start_date": "Begins"}
+    assert mb.missing_required("projects", cols, {"end_date": ""}) == ["name", "end_date"]
+    assert mb.missing_required("projects", cols, {"name": "x", "end_date": "31.12.2026"}) == []
+
+
+def _profile() -> mb.Profile:
+    return mb.build_profile(
+        "Register of projects",
+        table="projects",
+        columns={
+            "project_id": "Code",
+            "name": "Caption",
+            "start_date": "Begins",
+            "end_date": "Ends",
+            "status": "Condition",
+        },
+        header_row="auto",
+        constants={"program": "Customs", "status": "planning", "curator": None},
+        values={"status": {"Running": "execution", "Stopped": "suspended", "Other": None}},
+    )
+
+
+def test_built_profile_reads_the_file(empty_con: duckdb.DuckDBPyConnection) -> None:
+    profile = _profile()
+    target = profile.targets[0]
+    assert target.constants == {"program": "Customs"}  # a constant for a mapped field is dropped
+    assert target.values == {"status": {"Running": "execution", "Stopped": "suspended"}}
+    plan = prepare(empty_con, [Loaded("register.csv", FOREIGN)], mapping=profile)
+    assert plan.ok, [i.message("en") for i in plan.issues]
+    frame = plan.validation.tables["projects"]
+    assert list(frame["status"]) == ["execution", "suspended", "execution"]
+    assert set(frame["program"]) == {"Customs"}
+    assert plan.diffs["projects"].counts.inserted == 3
+
+
+def test_an_unmapped_required_field_does_not_build() -> None:
+    with pytest.raises(ValidationError):
+        mb.build_profile("x", table="projects", columns={"project_id": "Code"})
+
+
+def test_profile_files_are_named_safely_and_not_overwritten(tmp_path: Path) -> None:
+    assert mb.profile_stem("../../etc/passwd") == "etc_passwd"
+    assert mb.profile_stem("  Кедендік тізілім 2026 ") == "кедендік_тізілім_2026"
+    assert mb.profile_stem("...") == "profile"
+    path = mb.save_profile(_profile(), tmp_path, "Register of projects")
+    assert path == tmp_path / "register_of_projects.toml"
+    assert load_profile(path) == _profile()
+    with pytest.raises(FileExistsError):
+        mb.save_profile(_profile(), tmp_path, "Register of projects")
+    mb.save_profile(_profile(), tmp_path, "Register of projects", overwrite=True)
+
+
+def test_for_files_maps_only_the_named_files(empty_con: duckdb.DuckDBPyConnection) -> None:
+    files = [Loaded("register.csv", FOREIGN), Loaded(BASELINE.name, BASELINE.read_bytes())]
+    plan = prepare(empty_con, files, mapping=mb.ForFiles(_profile(), frozenset({"register.csv"})))
+    assert plan.ok, [i.message("en") for i in plan.issues]
+    assert plan.diffs["projects"].counts.inserted == 4  # three mapped, P-01 from the template
+    assert "indicators" in plan.diffs

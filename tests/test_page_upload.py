@@ -1,0 +1,319 @@
+"""The Upload page under AppTest: template, upload and preview, confirm, errors, history and
+rollback, the mapping step for an export of another system, languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders import store
+from loaders.mapping import load_profile
+from tests.apptest import ROOT, errors, open_page
+
+DEMO = ROOT / "data" / "demo_portfolio.xlsx"
+BAD = ROOT / "tests" / "data" / "bad"
+REALDATA = ROOT.parent / "shared" / "realdata"
+RAW_KEY = re.compile(r"\b(?:upload|cli|table|col|issue|enum|common|page|side)\.[a-z_]+\b")
+
+#: An export of another system: no header the importer knows, a title row above the header.
+FOREIGN = (
+    b"Register of projects\n"
+    b"\n"
+    b"Code;Caption;Begins;Ends;Condition;Money\n"
+    b"X-1;Customs portal;01.02.2026;31.12.2026;Running;1 200,5\n"
+    b"X-2;Tax app;15.03.2026;30.06.2027;Stopped;\n"
+    b"X-3;Old system;01.01.2024;31.12.2025;Running;300\n"
+)
+
+#: The GMPP 2019 layout (data/mappings/gmpp_2019.toml): cp1252, day-first dates, £ amounts.
+GMPP = (
+    "project_name,department,colour_rating,description_aims,start_date,end_date,yearly_budget,"
+    "yearly_forecast,year,report_category\r\n"
+    "Border Systems Programme,HO,Amber,Border control,30.06.08,31.12.26,£40.27,£37.40,2019,ICT\r\n"
+    "Heat Networks,BEIS,Green,Heat,25.11.15,31.03.21,£10.40,Exempt under section 43,2019,Infrastructure\r\n"
+).encode("cp1252")
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader[0].set_value([(name, data, "application/octet-stream") for name, data in files])
+    return at.run()
+
+
+def frame_with(at: AppTest, header: str) -> pd.DataFrame:
+    """The first table on the page with a column headed ``header``."""
+    for df in at.dataframe:
+        if header in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table headed {header!r}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+def texts(at: AppTest) -> list[str]:
+    """Everything the page shows as text: messages, labels, options, table headers and cells."""
+    out: list[str] = []
+    for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning", "error", "expander"):
+        out += [str(getattr(e, "label", None) or e.value) for e in getattr(at, kind)]
+    for kind in ("button", "download_button", "checkbox", "toggle", "text_input", "file_uploader", "metric"):
+        out += [e.label for e in getattr(at, kind)]
+    for box in (*at.selectbox, *at.radio):
+        out += [box.label, *map(str, box.options)]
+    for df in at.dataframe:
+        out += [str(c) for c in df.value.columns] + [str(v) for v in df.value.to_numpy().ravel()]
+    return out
+
+
+def assert_no_raw_keys(at: AppTest) -> None:
+    shown = [t for t in texts(at) if RAW_KEY.search(t)]
+    assert shown == []
+
+
+def applied(db: Path) -> pd.DataFrame:
+    con = store.connect(db)
+    try:
+        df = store.batches(con)
+    finally:
+        con.close()
+    return df[df["status"] == "applied"]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def test_empty_database_upload_preview_confirm(empty_db: Path) -> None:
+    at = open_page("upload", lang="en")
+    assert errors(at) == []
+    assert at.title[0].value == "Upload data"
+    assert "No imports yet." in [c.value for c in at.caption]
+    at = upload(at, (DEMO.name, DEMO.read_bytes()))
+    assert errors(at) == []
+    assert at.success[0].value.startswith("No errors")
+    counts = frame_with(at, "New").set_index("Table")
+    assert counts.loc["Projects", "New"] == 13
+    assert counts.loc["Meetings", "New"] == 1617
+    assert counts["Changed"].sum() == 0
+    assert {m.label: m.value for m in at.metric}["New"] == str(counts["New"].sum())
+    assert applied(empty_db).empty  # nothing is written before the confirmation
+    assert_no_raw_keys(at)
+
+    at.button(key="upload_confirm").click().run()
+    assert errors(at) == []
+    assert at.success[0].value == "Imported as batch 1: demo_portfolio.xlsx."
+    batches = applied(empty_db)
+    assert list(batches["batch_id"]) == [1]
+    assert batches["user_name"].iloc[0] == "Coordinator"  # prefilled
+    assert int(batches["inserted"].iloc[0]) == int(counts["New"].sum())
+    assert frame_with(at, "Batch")["File"].tolist() == [DEMO.name]  # the history
+    assert not at.file_uploader[0].value  # a fresh uploader for the next files
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_bad_file_shows_its_error_row_in_the_language_and_writes_nothing(empty_db: Path) -> None:
+    at = open_page("upload", lang="ru")
+    at = upload(at, ("unreadable_date.xlsx", (BAD / "unreadable_date.xlsx").read_bytes()))
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "В файлах есть ошибки (1): пока они не исправлены, ничего не записывается. "
+        "Исправьте указанные ниже ячейки в файле и загрузите его снова."
+    ]
+    row = frame_with(at, "Строка Excel").iloc[0]
+    assert (row["Лист"], row["Строка Excel"], row["Столбец"], row["Значение"]) == (
+        "Проекты",
+        3,
+        "Дата начала",
+        "31.02.2026",
+    )
+    assert row["Причина"].startswith("«31.02.2026» не читается как дата")
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+    assert "Подтвердить можно только после исправления ошибок." in [c.value for c in at.caption]
+    assert applied(empty_db).empty
+
+
+def test_not_a_spreadsheet_is_an_error_not_a_crash(empty_db: Path) -> None:
+    at = open_page("upload", lang="en")
+    at = upload(
+        at,
+        ("report.csv", (BAD / "pdf_renamed.csv").read_bytes()),
+        ("truncated.xlsx", (BAD / "truncated.xlsx").read_bytes()),
+        ("unreadable_date.xlsx", (BAD / "unreadable_date.xlsx").read_bytes()),
+    )
+    assert not at.exception
+    found = frame_with(at, "Reason")
+    assert found["Reason"].tolist() == [
+        "'report.csv' is not a spreadsheet: upload an Excel (.xlsx, .xls, .xlsm, .ods) or CSV file.",
+        "The workbook 'truncated.xlsx' is damaged or incomplete: open it in Excel and save it again.",
+        "'31.02.2026' is not a date: write 23.11.2026, 2026-11-23 or 2026-Q3.",
+    ]
+    assert found["Excel row"].isna().tolist() == [True, True, False]  # a whole file has no row
+    assert applied(empty_db).empty
+
+
+def test_the_same_file_again_is_already_imported(demo_db: Path) -> None:
+    at = open_page("upload", lang="kk")
+    at = upload(at, (DEMO.name, DEMO.read_bytes()))
+    assert errors(at) == []
+    warning = frame_with(at, "Себебі")["Себебі"].iloc[0]
+    assert warning.startswith("«demo_portfolio.xlsx» файлы 1-топтамамен бұрын жүктелген")
+    assert "Жүктелетін жаңа ештеңе жоқ." in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_changed_values_side_by_side_then_rollback_undoes_later_batches(demo_db: Path) -> None:
+    at = open_page("upload", lang="en")
+    change = b"project_id,name,start_date,end_date,status\nP01,E-invoicing 2.0,15.01.2025,31.12.2026,suspended\n"
+    at = upload(at, ("projects.csv", change))
+    assert errors(at) == []
+    counts = frame_with(at, "New").set_index("Table")
+    assert (counts.loc["Projects", "Changed"], counts.loc["Projects", "New"]) == (1, 0)
+    assert "Projects: changed values (1 rows)" in [e.label for e in at.expander]
+    changed = frame_with(at, "Will be").set_index("Field")
+    assert changed.loc["Project name", "Will be"] == "E-invoicing 2.0"
+    assert changed.loc["Status", ["Now", "Will be"]].tolist() == ["Execution", "Suspended"]  # labels, not keys
+    at.text_input(key="upload_user").set_value("Aigerim").run()
+    at.button(key="upload_confirm").click().run()
+    assert at.success[0].value == "Imported as batch 2: projects.csv."
+    assert list(applied(demo_db)["batch_id"]) == [2, 1]
+
+    at.selectbox(key="upload_rb_batch").set_value(1).run()
+    assert "Rolling back batch 1 also undoes every later applied batch: 2." in [w.value for w in at.warning]
+    go = at.button(key="upload_rb_go")
+    assert go.disabled  # not before the confirmation is ticked
+    at.checkbox(key="upload_rb_sure").check().run()
+    at.button(key="upload_rb_go").click().run()
+    assert errors(at) == []
+    assert at.success[0].value == "Rolled back batches: 1, 2."
+    assert applied(demo_db).empty
+    history = frame_with(at, "Rolled back by")
+    assert history["Rolled back by"].tolist() == ["Aigerim", "Aigerim"]
+    assert set(history["Status"]) == {"rolled back"}
+    assert "No applied batch to roll back." in [c.value for c in at.caption]
+
+
+def test_foreign_export_with_a_shipped_profile(empty_db: Path) -> None:
+    at = open_page("upload", lang="en")
+    at = upload(at, ("gmpp_2019.csv", GMPP))
+    # start_date/end_date look like the projects table: the file is half-recognised, with errors
+    assert at.error
+    at.toggle(key="upload_map_on").set_value(True).run()
+    at.selectbox(key="upload_map_profile").set_value("gmpp_2019.toml").run()
+    assert errors(at) == []
+    counts = frame_with(at, "New").set_index("Table")
+    assert counts.loc["Projects", "New"] == 2 and counts.loc["Budget", "New"] == 2
+    warnings = frame_with(at, "Reason")
+    assert "'Exempt under section 43' is taken as no value (as the profile says)." in warnings["Reason"].tolist()
+    at.button(key="upload_confirm").click().run()
+    assert list(applied(empty_db)["file_name"]) == ["gmpp_2019.csv"]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("export", "profile", "projects"),
+    [("gmpp_2019.csv", "gmpp_2019.toml", 127), ("adb_success_rates_2018.xlsx", "adb_success_rates_2018.toml", 497)],
+)
+def test_real_exports_preview_with_their_profiles(empty_db: Path, export: str, profile: str, projects: int) -> None:
+    if not (REALDATA / export).exists():
+        pytest.skip("no /work/shared/realdata")
+    at = open_page("upload", lang="ru")
+    at = upload(at, (export, (REALDATA / export).read_bytes()))
+    assert not at.exception  # half-recognised: a table of errors, no crash
+    at.toggle(key="upload_map_on").set_value(True).run()
+    at.selectbox(key="upload_map_profile").set_value(profile).run()
+    assert errors(at) == []
+    counts = frame_with(at, "Новые").set_index("Таблица")
+    assert counts.loc["Проекты", "Новые"] == projects
+    assert_no_raw_keys(at)
+
+
+def test_mapping_step_opens_for_a_foreign_file_and_builds_a_profile(
+    empty_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PMO_MAPPINGS", str(tmp_path / "mappings"))
+    at = open_page("upload", lang="en")
+    at = upload(at, ("register.csv", FOREIGN))
+    assert errors(at) == []
+    assert "No table was recognised in 'register.csv'" in at.info[0].value
+    assert at.selectbox(key="upload_map_header").format_func("auto") == "Automatic (row 3)"
+    assert "Map the required fields to see the result" in at.info[-1].value
+    assert at.selectbox(key="upload_map_src_projects_project_id").options == [
+        "— none —",
+        "Code · X-1, X-2",  # each column with a sample of its values
+        "Caption · Customs portal, Tax app",
+        "Begins · 01.02.2026, 15.03.2026",
+        "Ends · 31.12.2026, 30.06.2027",
+        "Condition · Running, Stopped",
+        "Money · 1 200,5, 300",
+    ]
+    for field, column in {
+        "project_id": "Code",
+        "name": "Caption",
+        "start_date": "Begins",
+        "end_date": "Ends",
+        "status": "Condition",
+    }.items():
+        at.selectbox(key=f"upload_map_src_projects_{field}").set_value(column)
+    at.text_input(key="upload_map_const_projects_program").set_value("Customs")
+    at.run()
+    assert not at.exception
+    assert "Map values: 2" in [e.label for e in at.expander]
+    # before the values are mapped, the preview says which cells it cannot read
+    reasons = frame_with(at, "Reason")["Reason"].tolist()
+    assert any(r.startswith("'Running' is not one of the allowed values") for r in reasons)
+    boxes = {s.label: s for s in at.selectbox}
+    boxes["Running"].set_value("execution")
+    boxes["Stopped"].set_value("suspended")
+    at.run()
+    assert errors(at) == []
+    counts = frame_with(at, "New").set_index("Table")
+    assert counts.loc["Projects", "New"] == 3
+    assert_no_raw_keys(at)
+    assert [d.label for d in at.download_button if d.key == "upload_map_download"] == ["Download the profile (TOML)"]
+
+    at.text_input(key="upload_map_name").set_value("Customs register").run()
+    at.button(key="upload_map_save").click().run()
+    assert "Profile saved: customs_register.toml. It is now in the list of profiles." in [s.value for s in at.success]
+    saved = load_profile(tmp_path / "mappings" / "customs_register.toml")
+    target = saved.targets[0]
+    assert (saved.name, target.table, target.columns["name"]) == ("Customs register", "projects", "Caption")
+    assert target.values["status"] == {"Running": "execution", "Stopped": "suspended"}
+    assert target.constants == {"program": "Customs"}
+    at.button(key="upload_map_save").click().run()  # saving again does not overwrite silently
+    assert any("already exists" in w.value for w in at.warning)
+    assert "Customs register (customs_register.toml)" in at.selectbox(key="upload_map_profile").options
+
+    at.button(key="upload_confirm").click().run()
+    assert errors(at) == []
+    batches = applied(empty_db)
+    assert list(batches["file_name"]) == ["register.csv"] and int(batches["inserted"].iloc[0]) == 3
+
+
+def test_template_download_and_language_switch(empty_db: Path) -> None:
+    at = open_page("upload", lang="kk")
+    assert errors(at) == []
+    button = next(d for d in at.download_button if d.key == "upload_template")
+    assert button.label == "Excel үлгісін жүктеп алу"
+    assert at.title[0].value == "Деректерді жүктеу"
+    assert_no_raw_keys(at)
+    at.selectbox(key="pmo_lang").set_value("ru").run()
+    assert errors(at) == []
+    assert at.title[0].value == "Загрузка данных"
+    assert next(d for d in at.download_button if d.key == "upload_template").label == "Скачать шаблон Excel"
+    assert at.text_input(key="upload_user").label == "Ваше имя"
+    assert_no_raw_keys(at)
+
+
+def test_a_refused_rollback_is_told_in_words(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("upload", lang="kk")
+    at.selectbox(key="upload_rb_batch").set_value(1).run()
+    assert "Тек 1-топтама кері қайтарылады: одан кейін қолданылған топтама жоқ." in [c.value for c in at.caption]
+    at.checkbox(key="upload_rb_sure").check().run()
+
+    def refused(con: object, batch_id: int, user: str) -> list[int]:  # someone else was quicker
+        raise store.RollbackError("batch_already_rolled_back", batch_id)
+
+    monkeypatch.setattr(store, "rollback", refused)
+    at.button(key="upload_rb_go").click().run()
+    assert errors(at) == []
+    assert [w.value for w in at.warning] == ["1-топтама бұрын кері қайтарылған."]
+    assert list(applied(demo_db)["batch_id"]) == [1]
