@@ -18,32 +18,46 @@ if pic.status.empty:
     st.stop()
 before = previous_quarter_end(view.as_of)
 now, then = headline(pic), headline(data.pic(before, view.filters))
-vs = tr("common.vs_quarter", date=f"{before:%d.%m.%Y}")
 
 
-def delta(key: str, *, scale: float = 1.0, unit: str = "") -> str | None:
-    a, b = now[key], then[key]
-    return None if a is None or b is None else f"{(a - b) * scale:+.0f}{unit} {vs}"
+def delta(a: float | None, b: float | None, *, scale: float = 1.0, unit: str = "") -> str | None:
+    """The change since the last quarter end; none (no arrow) when unchanged or unknown."""
+    if a is None or b is None or round((a - b) * scale) == 0:
+        return None
+    return f"{(a - b) * scale:+.0f}{unit}"
 
 
 cards = st.columns(7)
 cards[0].metric(
     tr("overview.kpi_index"),
     labels.percent(now["kpi_index"]),
-    delta("kpi_index", scale=100, unit=" pp"),
+    delta(now["kpi_index"], then["kpi_index"], scale=100, unit=" " + tr("meeting.pp")),
     help=tr("overview.kpi_index_help"),
 )
-cards[1].metric(tr("overview.projects"), now["active_projects"], delta("active_projects"), delta_color="off")
+cards[1].metric(
+    tr("overview.projects"),
+    now["active_projects"],
+    delta(now["active_projects"], then["active_projects"]),
+    delta_color="off",
+)
 for col, rag, colour in ((cards[2], "red", "inverse"), (cards[3], "amber", "inverse"), (cards[4], "green", "normal")):
-    col.metric(
-        tr(f"overview.{rag}"), now["rag"][rag], f"{now['rag'][rag] - then['rag'][rag]:+d} {vs}", delta_color=colour
-    )
-cards[5].metric(tr("overview.overdue"), now["overdue_items"], delta("overdue_items"), delta_color="inverse")
-cards[6].metric(tr("overview.high_risks"), now["open_high_risks"], delta("open_high_risks"), delta_color="inverse")
+    col.metric(tr(f"overview.{rag}"), now["rag"][rag], delta(now["rag"][rag], then["rag"][rag]), delta_color=colour)
+cards[5].metric(
+    tr("overview.overdue"),
+    now["overdue_items"],
+    delta(now["overdue_items"], then["overdue_items"]),
+    delta_color="inverse",
+)
+cards[6].metric(
+    tr("overview.high_risks"),
+    now["open_high_risks"],
+    delta(now["open_high_risks"], then["open_high_risks"]),
+    delta_color="inverse",
+)
 absorbed = now["budget"]["absorption"]
 st.caption(
-    f"{tr('overview.absorption')}: **{'—' if absorbed is None else f'{absorbed:.1f} %'}** · "
-    f"{tr('overview.absorption_help')}"
+    f"{tr('common.vs_quarter', date=f'{before:%d.%m.%Y}')} · {tr('overview.absorption')}: "
+    f"**{'—' if absorbed is None else f'{absorbed:.1f} %'}** · {tr('overview.absorption_help')}"
 )
 
 st.subheader(tr("overview.table_title"))

@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def open_page(page: str, *, as_of: str | None = "2026-09-30", lang: str = "kk", timeout: float = 90,
-              **params: str) -> AppTest:
+def open_page(
+    page: str, *, as_of: str | None = "2026-09-30", lang: str = "kk", timeout: float = 90, **params: str
+) -> AppTest:
     """``app.py`` switched to ``pages/<page>.py`` and run once (``PMO_DB`` must be set)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.query_params["lang"] = lang

@@ -133,8 +133,12 @@ def error_boxes(pg: object) -> list[str]:
 
 
 def shoot(pg: object, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so the window is made tall."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    pg.set_viewport_size({"width": 1600, "height": 3000})  # type: ignore[attr-defined]
+    settle(pg, quiet=0.8)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
+    pg.set_viewport_size({"width": 1600, "height": 1000})  # type: ignore[attr-defined]
 
 
 def open_page(pg: object, server: str, path: str, **params: str) -> None:

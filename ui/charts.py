@@ -68,7 +68,8 @@ def gantt(
         showarrow=False,
         font={"size": 12, "color": "#37474F"},
     )
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    order = list(dict.fromkeys(rows[label]))  # the rows' own order, not the colour groups'
+    fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
     fig.update_xaxes(type="date", gridcolor="#ECEFF1")
     fig.update_layout(barmode="overlay", bargap=0.3)
     return _layout(fig, max(220, 28 * df[label].nunique() + 90), title)

@@ -56,6 +56,8 @@ def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
             )
         elif c.kind == "fraction":
             s = s * 100
+        if pd.api.types.is_float_dtype(s):
+            s = s.astype("Float64")  # a missing number is null (shown as the placeholder), not NaN
         out[tr(c.header)] = s
     return out.reset_index(drop=True)
 
@@ -119,6 +121,7 @@ def table(
         column_config=_config(cols),
         key=f"tbl_{key}",
         height=height,
+        placeholder="—",
         on_select="rerun" if select else "ignore",
         selection_mode="single-row",
     )
