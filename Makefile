@@ -37,7 +37,7 @@ chromium:
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check loaders metrics i18n exports pmo ui
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: setup

@@ -260,7 +260,7 @@ PROJECT_MANAGERS: Final = {p[0]: p[4] for p in _PROJECTS}
 
 
 def projects() -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for pid, prog, name, desc, pm, start, end, status, completed, approved in _PROJECTS:
         program = PROGRAMS[prog]
         rows.append(
@@ -1370,10 +1370,10 @@ def meetings() -> list[Row]:
                 leads = [m.person for m in _members(pid) if m.active(day) and m.role in ("project_manager", "analyst")]
                 add(pid, "MR", "monthly_report", day, minutes, [program.manager, *leads], len(group))
 
-    for day, curator, group, minutes in _QUARTERLY:
-        for pid in group:
+    for day, curator, reporting, minutes in _QUARTERLY:
+        for pid in reporting:
             names = [curator, _program_of(pid).manager, PROJECT_MANAGERS[pid]]
-            add(pid, "QR", "quarterly_report", day, minutes, names, len(group))
+            add(pid, "QR", "quarterly_report", day, minutes, names, len(reporting))
     return rows
 
 

@@ -40,8 +40,13 @@ cards[1].metric(
     delta(now["active_projects"], then["active_projects"]),
     delta_color="off",
 )
-for col, rag, colour in ((cards[2], "red", "inverse"), (cards[3], "amber", "inverse"), (cards[4], "green", "normal")):
-    col.metric(tr(f"overview.{rag}"), now["rag"][rag], delta(now["rag"][rag], then["rag"][rag]), delta_color=colour)
+for col, rag in ((cards[2], "red"), (cards[3], "amber"), (cards[4], "green")):
+    col.metric(
+        tr(f"overview.{rag}"),
+        now["rag"][rag],
+        delta(now["rag"][rag], then["rag"][rag]),
+        delta_color="normal" if rag == "green" else "inverse",
+    )
 cards[5].metric(
     tr("overview.overdue"),
     now["overdue_items"],

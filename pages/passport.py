@@ -23,7 +23,7 @@ if pid is None:
     st.stop()
 # a project opened by a link may lie outside the sidebar's filters: its own picture then
 pic = scoped if pid in set(scoped.status["project_id"]) else data.pic(view.as_of, Filters(project_ids=(pid,)))
-row = pic.status.set_index("project_id").loc[pid]
+row = pic.status.set_index("project_id", drop=False).loc[[pid]].iloc[0]
 stem = f"{pid}_{view.as_of:%Y%m%d}"
 st.html(pv.PRINT_CSS)
 st.caption(tr("common.print_hint"))

@@ -24,7 +24,7 @@ for tab, theme in zip(tabs, themes, strict=False):
     with tab:
         st.caption(tr(f"settings.theme_help.{theme}"))
         for key in sv.THEMES[theme]:
-            sv.setting_row(by_key.loc[key])
+            sv.setting_row(by_key.loc[[key]].iloc[0])
 
 days = settings_mod.calendar_days(data.cursor())
 with tabs[-2]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -34,8 +35,8 @@ def gantt(
     label: str,
     color: str,
     as_of: dt.date,
-    colors: Mapping[object, str],
-    legend: Mapping[object, str],
+    colors: Mapping[Any, str],
+    legend: Mapping[Any, str],
     as_of_label: str,
     title: str | None = None,
     hover: str | None = None,
