@@ -35,9 +35,8 @@ cards = st.columns([1, 1, 1, 1.3])
 cards[0].metric(tr("budget.planned"), labels.money(total["planned"]), help=tr("budget.planned_help"))
 cards[1].metric(tr("budget.spent"), labels.money(total["spent"]))
 absorbed = total["absorption"]
-cards[2].metric(
-    tr("budget.absorption"), "—" if absorbed is None else f"{absorbed:.1f} %", help=tr("budget.absorption_help")
-)
+absorption = labels.percent(None if absorbed is None else absorbed / 100, 1)
+cards[2].metric(tr("budget.absorption"), absorption, help=tr("budget.absorption_help"))
 with cards[3].container(border=True):
     st.metric(tr("budget.unfunded"), labels.money(total["unfunded"]), help=tr("budget.unfunded_help"))
     st.caption(tr("budget.apart"))

@@ -23,12 +23,16 @@ date = f"{view.as_of:%d.%m.%Y}"
 overdue = pic.overdue
 report = ov.violations(overdue, pic.status, tr("overdue.no_curator"))
 
+days = data.cached("settings", settings.load).int("evaluation_due_working_days")
+longest = tr("overdue.longest_value", days=int(overdue["working_days_overdue"].max())) if len(overdue) else "—"
 cards = st.columns(5)
 cards[0].metric(tr("overdue.total"), len(overdue))
-cards[1].metric(tr("overdue.passport"), len(report))
-cards[2].metric(tr("overdue.longest"), int(overdue["working_days_overdue"].max()) if len(overdue) else "—")
-cards[3].metric(tr("overdue.completed_late"), len(pic.completed_late))
-cards[4].metric(tr("overdue.evaluations_late"), len(pic.evaluations_late))
+cards[1].metric(tr("overdue.passport"), len(report), help=tr("overdue.passport_help"))
+cards[2].metric(tr("overdue.longest"), longest, help=tr("overdue.longest_help"))
+cards[3].metric(tr("overdue.completed_late"), len(pic.completed_late), help=tr("overdue.completed_late_help"))
+cards[4].metric(
+    tr("overdue.evaluations_late"), len(pic.evaluations_late), help=tr("overdue.evaluations_late_help", days=days)
+)
 
 # ---- every overdue item, most severe first (the metric's order)
 st.subheader(tr("overdue.list_title"))
@@ -92,7 +96,6 @@ table(
     title=tr("overdue.completed_late_title"),
 )
 st.markdown(f"**{tr('overdue.evaluations_late_title')}**")
-days = data.cached("settings", settings.load).int("evaluation_due_working_days")
 st.caption(tr("overdue.evaluations_late_hint", days=days))
 table(
     pic.evaluations_late,

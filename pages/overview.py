@@ -58,11 +58,12 @@ cards[6].metric(
     now["open_high_risks"],
     delta(now["open_high_risks"], then["open_high_risks"]),
     delta_color="inverse",
+    help=tr("overview.high_risks_help"),
 )
 absorbed = now["budget"]["absorption"]
 st.caption(
     f"{tr('common.vs_quarter', date=f'{before:%d.%m.%Y}')} · {tr('overview.absorption')}: "
-    f"**{'—' if absorbed is None else f'{absorbed:.1f} %'}** · {tr('overview.absorption_help')}"
+    f"**{labels.percent(None if absorbed is None else absorbed / 100, 1)}** · {tr('overview.absorption_help')}"
 )
 
 st.subheader(tr("overview.table_title"))

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ def lines(db: Path) -> pd.DataFrame:
 
 
 def money(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")
+    return f"{value:,.0f}".replace(",", "\u00a0")
 
 
 def metric(at: AppTest, key: str, lang: str = "kk") -> str:
@@ -52,7 +52,8 @@ def values(trace: dict[str, Any]) -> list[float]:
     """A trace's y values (plotly ships arrays base64-encoded)."""
     y = trace["y"]
     if isinstance(y, dict):
-        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+        decoded: list[float] = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+        return decoded
     return list(y)
 
 
@@ -76,11 +77,12 @@ def test_financed_totals_and_additional_funding_apart(demo_db: Path) -> None:
     want = budget_summary(lines(demo_db), ["financed"]).set_index("financed")
     at = open_page("budget")
     assert errors(at) == []
-    assert metric(at, "budget.planned") == money(want.loc[True, "planned"]) == "15 410 000"
-    assert metric(at, "budget.spent") == money(want.loc[True, "spent"])
-    assert metric(at, "budget.absorption") == f"{want.loc[True, 'absorption']:.1f} %"
+    assert metric(at, "budget.planned") == money(cast(float, want.loc[True, "planned"])) == "15\u00a0410\u00a0000"
+    assert metric(at, "budget.spent") == money(cast(float, want.loc[True, "spent"]))
+    absorption = f"{cast(float, want.loc[True, 'absorption']):.1f}".replace(".", ",")  # Kazakh decimal comma
+    assert metric(at, "budget.absorption") == f"{absorption}%"
     # DT §17.2: the additional funding required is its own number, never inside the financed plan
-    assert metric(at, "budget.unfunded") == money(want.loc[False, "planned"]) == "840 000"
+    assert metric(at, "budget.unfunded") == money(cast(float, want.loc[False, "planned"])) == "840\u00a0000"
 
 
 def test_charts_keep_the_additional_funding_apart(demo_db: Path) -> None:
@@ -105,7 +107,9 @@ def test_per_project_table(demo_db: Path) -> None:
     shown = table_with(at, "budget.unfunded_col").set_index(t("col.budget.project_id", "kk"))
     financed = want[want["financed"]].set_index("project_id")
     assert sorted(shown.index) == sorted(set(want["project_id"]))
-    assert shown.loc["P02", t("budget.financed_planned", "kk")] == financed.loc["P02", "planned"] == 1_050_000
+    assert (
+        shown.loc["P02", t("budget.financed_planned", "kk")] == cast(float, financed.loc["P02", "planned"]) == 1_050_000
+    )
     assert shown.loc["P02", t("budget.unfunded_col", "kk")] == 120_000
     assert "P11" not in shown.index  # cancelled: listed among the lines, left out of the totals
     every = table_with(at, "budget.cancelled")
@@ -116,9 +120,9 @@ def test_choosing_a_year(demo_db: Path) -> None:
     at = open_page("budget")
     at.selectbox(key="budget_year").set_value(2027).run()
     assert errors(at) == []
-    assert metric(at, "budget.planned") == "3 030 000"
+    assert metric(at, "budget.planned") == "3\u00a0030\u00a0000"
     assert metric(at, "budget.spent") == "—"
-    assert metric(at, "budget.unfunded") == "660 000"
+    assert metric(at, "budget.unfunded") == "660\u00a0000"
 
 
 def test_switching_to_english(demo_db: Path) -> None:

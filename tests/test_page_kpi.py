@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from streamlit.testing.v1 import AppTest
 
 from i18n import catalog, t
 from loaders import store
@@ -22,7 +23,7 @@ from ui import kpi_view
 AS_OF = dt.date(2026, 9, 30)
 
 
-def frame(at: Any, header_key: str, lang: str = "kk") -> pd.DataFrame:
+def frame(at: AppTest, header_key: str, lang: str = "kk") -> pd.DataFrame:
     """The shown table that has the column headed ``header_key``."""
     header = t(header_key, lang)
     (df,) = [d.value for d in at.dataframe if header in d.value.columns]
@@ -72,12 +73,12 @@ def test_demo_numbers_and_table(demo_db: Path) -> None:
     assert list(table[t("col.indicators.indicator_id", "kk")]) == list(indicators["indicator_id"])
     shown = table[t("kpi.achievement", "kk")].to_numpy()
     for got, want in zip(shown, indicators["achievement"] * 100, strict=True):
-        assert (math.isnan(got) and math.isnan(want)) or got == want
+        assert (pd.isna(got) and math.isnan(want)) or got == want
     statuses = [t(f"indicator_status.{s}", "kk") for s in indicators["status"]]
     assert list(table[t("kpi.status", "kk")]) == statuses
     # no data is its own status, never 0 %: P02-KPI2 has no value yet
     row = table[table[t("col.indicators.indicator_id", "kk")] == "P02-KPI2"].iloc[0]
-    assert math.isnan(row[t("kpi.achievement", "kk")]) and row[t("kpi.status", "kk")] == t(
+    assert pd.isna(row[t("kpi.achievement", "kk")]) and row[t("kpi.status", "kk")] == t(
         "indicator_status.no_data", "kk"
     )
     # a decreasing target (24 h → 4 h, now 9.5 h) is 72.5 % achieved and on track

@@ -106,7 +106,7 @@ def planned_spent(
 ) -> go.Figure:
     """Planned and spent bars per (year, funding source), absorption % over the spent bar."""
     x = [summary["year"].astype(str).tolist(), [_wrap(sources.get(s, s)) for s in summary["funding_source"]]]
-    text = [f"{a:.0f} %" if pd.notna(a) else "" for a in summary["absorption"]]
+    text = [labels.percent(a / 100) if pd.notna(a) else "" for a in summary["absorption"]]
     hover = "%{x}<br>%{fullData.name}: %{y:,.0f}<extra></extra>"
     fig = go.Figure(
         [

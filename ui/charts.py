@@ -63,17 +63,24 @@ def gantt(
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dash", line_color="#37474F")
     fig.add_annotation(
         x=pd.Timestamp(as_of),
-        y=1.02,
+        y=1.0,
         yref="paper",
+        yanchor="bottom",
         text=as_of_label,
         showarrow=False,
         font={"size": 12, "color": "#37474F"},
     )
     order = list(dict.fromkeys(rows[label]))  # the rows' own order, not the colour groups'
     fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
-    fig.update_xaxes(type="date", gridcolor="#ECEFF1")
+    # month.year ticks read the same in every language (plotly's month names are English only)
+    # the as-of line and its date stay inside the plot even when every bar ends before it
+    first = min(df["_start"].min(), pd.Timestamp(as_of)) if len(df) else pd.Timestamp(as_of)
+    last = max(pd.to_datetime(df[end]).max(), pd.Timestamp(as_of)) if len(df) else pd.Timestamp(as_of)
+    pad = max((last - first) * 0.04, pd.Timedelta(days=15))
+    fig.update_xaxes(type="date", tickformat="%m.%Y", gridcolor="#ECEFF1", range=[first - pad, last + pad])
     fig.update_layout(barmode="overlay", bargap=0.3)
-    return _layout(fig, max(220, 28 * df[label].nunique() + 90), title)
+    _layout(fig, max(220, 28 * df[label].nunique() + 90), title)
+    return fig.update_layout(margin_t=max(fig.layout.margin.t, 28))
 
 
 def risk_matrix(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from i18n import has
 
-from .session import tr
+from .session import lang, tr
 
 
 def reason(code: str) -> str:
@@ -20,10 +20,26 @@ def reasons(codes: Iterable[str] | None) -> str:
     return "; ".join(reason(c) for c in codes or [])
 
 
-def percent(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None or value != value else f"{value * 100:.{digits}f}%"
+def number(value: float | None, digits: int = 0, *, trim: bool = False, language: str | None = None) -> str:
+    """Thousands grouped with spaces; a decimal comma in Kazakh and Russian, a point in English
+    (``language`` defaults to the session's). ``trim`` drops trailing zeros of the fraction
+    (``12,50`` → ``12,5``, ``3,00`` → ``3``)."""
+    if value is None or value != value:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if trim and digits:
+        text = text.rstrip("0").rstrip(".")
+    text = text.replace(",", "\u00a0")
+    return text if (language or lang()) == "en" else text.replace(".", ",")
+
+
+def percent(value: float | None, digits: int = 0, *, language: str | None = None) -> str:
+    """A share 0–1 as a percentage: ``0.755`` → ``75,5%`` (``75.5%`` in English)."""
+    if value is None or value != value:
+        return "—"
+    return f"{number(value * 100, digits, language=language)}%"
 
 
 def money(value: float | None) -> str:
-    """Thousands of tenge, grouped with thin spaces as people in Kazakhstan write them."""
-    return "—" if value is None or value != value else f"{value:,.0f}".replace(",", " ")
+    """Thousands of tenge, whole, grouped with spaces as people in Kazakhstan write them."""
+    return number(value)

@@ -88,8 +88,7 @@ def choose_project(in_scope: Sequence[str], names: Mapping[Any, Any]) -> str | N
 
 
 def _number(value: float) -> str:
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ")
+    return labels.number(value, 2, trim=True)
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -424,7 +423,7 @@ def budget(lines: pd.DataFrame, stem: str) -> None:
                 "passport.budget_total",
                 planned=labels.money(float(fin["planned"])),
                 spent=labels.money(float(fin["spent"])),
-                absorption="—" if pd.isna(absorbed) else f"{absorbed:.1f} %",
+                absorption=labels.percent(None if pd.isna(absorbed) else absorbed / 100, 1),
             )
         )
     for financed, part in ((True, "financed"), (False, "unfunded")):

@@ -58,7 +58,10 @@ def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
             s = s * 100
         if pd.api.types.is_float_dtype(s):
             s = s.astype("Float64")  # a missing number is null (shown as the placeholder), not NaN
-        out[tr(c.header)] = s
+        label = tr(c.header)
+        if label in out.columns:  # two headers that coincide in one language would hide a column
+            raise ValueError(f"columns {c.name!r} and another share the header {label!r}")
+        out[label] = s
     return out.reset_index(drop=True)
 
 
