@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -42,7 +42,7 @@ RU_NAMES: Final[dict[str, str]] = {
 _RU_SUFFIX: Final = {"(observed)": "(перенесенный выходной)", "(estimated)": "(ожидается)"}
 _SUBSTITUTED = re.compile(r"Day off \(substituted from (\d\d)/(\d\d)/(\d{4})\)")
 
-Dates = pd.Series | pd.DatetimeIndex | np.ndarray | list[dt.date]
+Dates = pd.Series | pd.DatetimeIndex | np.ndarray | Sequence[dt.date | None]
 
 
 def _days(values: Dates | dt.date) -> np.ndarray:

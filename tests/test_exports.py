@@ -7,11 +7,17 @@ import datetime as dt
 import io
 import math
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import openpyxl
 import pytest
 from pptx import Presentation
+from pptx.chart.chart import Chart
+from pptx.shapes.autoshape import Shape
+from pptx.shapes.graphfrm import GraphicFrame
+from pptx.slide import Slide
+from pptx.table import Table, _Cell
 from pptx.util import Inches
 
 from exports import deck, excel, quarterly
@@ -31,21 +37,22 @@ def quarter(demo_store: Path) -> quarterly.Quarter:
     return q
 
 
-def texts(slide: object) -> list[str]:
-    return [s.text_frame.text for s in slide.shapes if s.has_text_frame]  # type: ignore[attr-defined]
+# only a Shape (autoshape, text box, placeholder) has a text frame, only a GraphicFrame a table or a chart
+def texts(slide: Slide) -> list[str]:
+    return [s.text_frame.text for s in slide.shapes if isinstance(s, Shape) and s.has_text_frame]
 
 
-def tables(slide: object) -> list[object]:
-    return [s.table for s in slide.shapes if s.has_table]  # type: ignore[attr-defined]
+def tables(slide: Slide) -> list[Table]:
+    return [s.table for s in slide.shapes if isinstance(s, GraphicFrame) and s.has_table]
 
 
-def charts(slide: object) -> list[object]:
-    return [s.chart for s in slide.shapes if s.has_chart]  # type: ignore[attr-defined]
+def charts(slide: Slide) -> list[Chart]:
+    return [s.chart for s in slide.shapes if isinstance(s, GraphicFrame) and s.has_chart]
 
 
-def fill_hex(cell: object) -> str | None:
+def fill_hex(cell: _Cell) -> str | None:
     try:
-        return str(cell.fill.fore_color.rgb)  # type: ignore[attr-defined]
+        return str(cell.fill.fore_color.rgb)
     except (AttributeError, TypeError):
         return None
 
@@ -72,7 +79,7 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
     grid = quarter.picture.heatmap
     for row, p in enumerate(range(5, 0, -1), start=1):
         for col, i in enumerate(range(1, 6), start=1):
-            count = int(grid.loc[p, i])
+            count = int(cast(int, grid.loc[p, i]))  # a count of risks
             assert heat.cell(row, col).text == (str(count) if count else "")
             zone = "high" if p * i >= 15 else "medium" if p * i >= 5 else "low"
             assert fill_hex(heat.cell(row, col)) == deck.ZONE_FILL[zone]
@@ -81,9 +88,9 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
     (agenda,) = tables(slides[2])
     for row, item in enumerate(quarter.agenda.itertuples(), start=1):
         assert agenda.cell(row, 1).text == item.start
-        assert agenda.cell(row, 3).text.startswith(item.project_id)
+        assert agenda.cell(row, 3).text.startswith(str(item.project_id))
         assert agenda.cell(row, 5).text == t(f"rag.{item.rag}", lang)
-        assert fill_hex(agenda.cell(row, 5)) == deck.RAG_FILL[item.rag]
+        assert fill_hex(agenda.cell(row, 5)) == deck.RAG_FILL[str(item.rag)]
 
     # one slide per team, same content as the brief
     for slide, brief in zip(slides[3:], quarter.pack.briefs, strict=True):
@@ -109,7 +116,7 @@ def test_project_slide_tables(quarter: quarterly.Quarter) -> None:
         assert risk_table.cell(row, 0).text == r.risk_id
         assert risk_table.cell(row, 2).text == f"{r.probability}×{r.impact} = {r.score}"
         assert risk_table.cell(row, 3).text == t(f"enum.priority.{r.priority}", "ru")
-        assert fill_hex(risk_table.cell(row, 3)) == deck.ZONE_FILL[r.priority]
+        assert fill_hex(risk_table.cell(row, 3)) == deck.ZONE_FILL[str(r.priority)]
     budget = next(tb for tb in tables(p06) if tb.cell(0, 0).text == t("meeting.source", "ru"))
     sources = [budget.cell(i, 0).text for i in range(1, len(budget.rows))]
     assert t("enum.funding_source.additional_funding_required", "ru") in sources  # kept apart, DT §17.2

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from loaders import mapping_builder as mb
 from loaders.importer import prepare
-from loaders.mapping import load_profile
+from loaders.mapping import Profile, load_profile
 from loaders.reader import Grid, Loaded, read_grids
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -71,7 +71,7 @@ def test_missing_required_counts_columns_and_constants() -> None:
     assert mb.missing_required("projects", cols, {"name": "x", "end_date": "31.12.2026"}) == []
 
 
-def _profile() -> mb.Profile:
+def _profile() -> Profile:
     return mb.build_profile(
         "Register of projects",
         table="projects",

@@ -33,7 +33,7 @@ def test_counting() -> None:
     assert str(cal.nth_after(D(2026, 10, 23), 1)[0]) == "2026-10-27"
     # the 15th working day after Monday 1 June 2026 is 22 June
     assert str(cal.nth_after([D(2026, 6, 1)], 15)[0]) == "2026-06-22"
-    assert np.isnan(cal.between([None], [D(2026, 1, 1)])[0])
+    assert np.isnan(cal.between([None], [D(2026, 1, 1)])[0])  # a missing date: NaN
 
 
 def test_holiday_names_in_three_languages() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pandas as pd
 import pytest
+from pandas.api.typing import NaTType
 
 from metrics.common import Filters
 from metrics.kpi import indicator_achievement, kpi_by_criterion, kpi_index, kpi_trend
@@ -91,9 +93,11 @@ def test_achievement_and_status(con: duckdb.DuckDBPyConnection) -> None:
     assert df.loc["DEC", "achievement"] == pytest.approx(0.5)
     assert df.loc["DEC", "latest_actual"] == 36
     assert df.loc["DEC", "status"] == "on_track"
-    assert math.isnan(df.loc["NODATA", "achievement"]) and df.loc["NODATA", "status"] == "no_data"
+    assert math.isnan(cast(float, df.loc["NODATA", "achievement"])) and df.loc["NODATA", "status"] == "no_data"
     # the value dated after the as-of date is ignored
-    assert df.loc["LATER", "status"] == "no_data" and pd.isna(df.loc["LATER", "latest_period"])
+    assert df.loc["LATER", "status"] == "no_data" and pd.isna(
+        cast(pd.Timestamp | NaTType, df.loc["LATER", "latest_period"])
+    )
     assert df.loc["ONTRACK", "expected"] == pytest.approx(0.5)
     assert df.loc["ONTRACK", "status"] == "on_track"  # 0.46 ≥ 0.9 × 0.5
     assert df.loc["ATRISK", "status"] == "at_risk"  # 0.36 ≥ 0.7 × 0.5 = 0.35
@@ -133,7 +137,7 @@ def test_weighted_project_index(con: duckdb.DuckDBPyConnection) -> None:
     # P1: indicators with data only (NODATA, LATER left out): FLAT-HIT 1, FLAT-MISS 0, DEC 0.5,
     # ONTRACK 0.46, ATRISK 0.36, OFFTRACK 0.30, MISSED 0.8 → mean 3.42 / 7
     assert idx.loc["P1", "kpi_index"] == pytest.approx(3.42 / 7)
-    assert pd.isna(idx.loc["P3", "kpi_index"])  # cancelled: left out of roll-ups
+    assert pd.isna(cast(float, idx.loc["P3", "kpi_index"]))  # cancelled: left out of roll-ups
 
 
 def test_program_and_portfolio_index_are_plain_means(con: duckdb.DuckDBPyConnection) -> None:

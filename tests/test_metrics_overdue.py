@@ -93,9 +93,10 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def items(df: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str, int, int]]:
+    cols = ["kind", "item_id", "due", "responsible", "days_overdue", "working_days_overdue"]
     return {
-        (r.kind, r.item_id): (str(r.due.date()), r.responsible, r.days_overdue, r.working_days_overdue)
-        for r in df.itertuples()
+        (kind, item_id): (str(due.date()), responsible, days, working_days)
+        for kind, item_id, due, responsible, days, working_days in df[cols].itertuples(index=False, name=None)
     }
 
 

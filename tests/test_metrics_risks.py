@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import duckdb
+import pandas as pd
 import pytest
 
 from metrics import settings as settings_mod
@@ -80,7 +82,7 @@ def test_flags(con: duckdb.DuckDBPyConnection) -> None:
     assert reg.loc["NOALT", "flags"] == ["no_alternative_plan"]
     assert reg.loc["TYPED-HIGH", "flags"] == ["no_mitigation", "priority_mismatch"]
     assert reg.loc["NEVER", "flags"] == ["stale"]
-    assert str(reg.loc["NEVER", "review_due"].date()) == "2026-04-03"
+    assert str(cast(pd.Timestamp, reg.loc["NEVER", "review_due"]).date()) == "2026-04-03"
     assert reg.loc["R92", "flags"] == []
     assert reg.loc["R93", "flags"] == ["stale"]
     assert reg.loc["RLATER", "flags"] == []

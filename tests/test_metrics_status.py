@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pytest
@@ -105,7 +106,7 @@ def test_rag_and_reasons(con: duckdb.DuckDBPyConnection) -> None:
         "GREEN": ("green", []),
     }
     for pid, (rag, reasons) in expected.items():
-        assert (df.loc[pid, "rag"], df.loc[pid, "rag_reasons"]) == (rag, reasons), pid
+        assert (df.loc[pid, "rag"], cast(list[str], df.loc[pid, "rag_reasons"])) == (rag, reasons), pid
     assert df.loc["CANCEL", "rag"] is None and df.loc["CANCEL", "rag_effective"] is None
     assert rag_counts(project_status(con, AS_OF)) == {"red": 5, "amber": 3, "green": 1}
 

@@ -374,7 +374,7 @@ def test_every_table_name_in_every_language() -> None:
 def test_no_header_spelling_means_two_fields_of_one_table() -> None:
     for table in table_specs():
         try:
-            column_index.__wrapped__(table)  # type: ignore[attr-defined]
+            column_index.__wrapped__(table)
         except SchemaError as exc:  # pragma: no cover - the failure message is the point
             pytest.fail(str(exc))
 
@@ -382,7 +382,7 @@ def test_no_header_spelling_means_two_fields_of_one_table() -> None:
 def test_no_enum_spelling_means_two_values() -> None:
     for enum in ENUM_CATALOG:
         try:
-            index = enum_index.__wrapped__(enum)  # type: ignore[attr-defined]
+            index = enum_index.__wrapped__(enum)
         except SchemaError as exc:  # pragma: no cover
             pytest.fail(str(exc))
         assert set(index.values()) == {m.value for m in enum}

@@ -170,7 +170,9 @@ def test_changed_values_side_by_side_then_rollback_undoes_later_batches(demo_db:
     assert "Projects: changed values (1 rows)" in [e.label for e in at.expander]
     changed = frame_with(at, "Will be").set_index("Field")
     assert changed.loc["Project name", "Will be"] == "E-invoicing 2.0"
-    assert changed.loc["Status", ["Now", "Will be"]].tolist() == ["Execution", "Suspended"]  # labels, not keys
+    status = changed.loc["Status", ["Now", "Will be"]]
+    assert isinstance(status, pd.Series)  # one row: the field names are unique
+    assert status.tolist() == ["Execution", "Suspended"]  # labels, not keys
     at.text_input(key="upload_user").set_value("Aigerim").run()
     at.button(key="upload_confirm").click().run()
     assert at.success[0].value == "Imported as batch 2: projects.csv."

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from loaders.issues import ReadError
-from loaders.reader import Loaded, detect_encoding, read_grids, sniff_delimiter
+from loaders.reader import Grid, Loaded, detect_encoding, read_grids, sniff_delimiter
 
 RU_CSV = "Код проекта;Наименование проекта;Статус\nП-1;Цифровая таможня;Реализация\nП-2;Единое окно;Инициация\n"
 EN_CSV = "project_id,name,description\nP-1,Café renovation,Budget £2,341.70 approved\n"
@@ -138,7 +138,7 @@ def _workbook() -> bytes:
     return out.getvalue()
 
 
-def _plain(grids: list) -> list[tuple[str | None, list[list[object]]]]:
+def _plain(grids: list[Grid]) -> list[tuple[str | None, list[list[object]]]]:
     return [(g.sheet, g.rows) for g in grids]
 
 
@@ -151,7 +151,7 @@ def test_xlsx_from_path_bytes_and_file_object_give_the_same_grids(tmp_path: Path
     from_str = read_grids(str(path))
     from_bytes = read_grids(data, "portfolio.xlsx")
     upload = io.BytesIO(data)
-    upload.name = "portfolio.xlsx"  # type: ignore[attr-defined]  # what st.file_uploader gives
+    upload.name = "portfolio.xlsx"  # what st.file_uploader gives
     from_upload = read_grids(upload)
     from_loaded = read_grids(Loaded("portfolio.xlsx", data))
 

@@ -19,7 +19,7 @@ from loaders.schema import MODELS, table_specs
 
 Rows = list[list[object]]
 
-PROJECT_HEAD = ["project_id", "name", "program", "start_date", "end_date", "status", "description"]
+PROJECT_HEAD: list[object] = ["project_id", "name", "program", "start_date", "end_date", "status", "description"]
 PROJECTS: Rows = [
     PROJECT_HEAD,
     ["P1", "Digital customs", "Customs", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "execution", "first"],
@@ -133,7 +133,7 @@ def test_second_file_changing_one_value(con: duckdb.DuckDBPyConnection, tmp_path
 
 def test_file_with_some_columns_keeps_the_others(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
-    slim = [["project_id", "name", "start_date", "end_date", "status"]]
+    slim: Rows = [["project_id", "name", "start_date", "end_date", "status"]]
     slim.append(["P1", "Digital customs", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "suspended"])
     plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"projects": slim})], user="tester")
     assert plan.diffs["projects"].changes["field"].tolist() == ["status"]
@@ -276,7 +276,7 @@ def test_failed_import_into_an_empty_store_leaves_it_empty(con: duckdb.DuckDBPyC
 # Keys and defaults
 
 
-TEAM_HEAD = ["project_id", "person", "role", "allocation_pct"]
+TEAM_HEAD: list[object] = ["project_id", "person", "role", "allocation_pct"]
 
 
 def test_person_names_in_the_team_key_ignore_case_and_spaces(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -299,7 +299,7 @@ def test_person_names_in_the_team_key_ignore_case_and_spaces(con: duckdb.DuckDBP
     assert [(i.code, i.row) for i in plan.validation.errors] == [("duplicate_key", 3)]
 
 
-IND_HEAD = ["indicator_id", "project_id", "name", "baseline", "target", "deadline"]
+IND_HEAD: list[object] = ["indicator_id", "project_id", "name", "baseline", "target", "deadline"]
 
 
 def test_defaults_for_new_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

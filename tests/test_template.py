@@ -80,12 +80,17 @@ def test_template_layout(template_file: Path, lang: str) -> None:
 # Filled in by hand
 
 
-def _type_rows(ws: Worksheet, table: str, lang: str, rows: list[dict[str, object]]) -> None:
+Typed = str | float | dt.date | None  # what a user types into a cell (int is a float to mypy)
+
+
+def _type_rows(ws: Worksheet, table: str, lang: str, rows: list[dict[str, Typed]]) -> None:
     """Type values under the headers the user sees (found by their label, not their position)."""
     by_label = {str(c.value).removesuffix(" *"): c.column for c in ws[1]}
     for i, row in enumerate(rows, start=2):
         for field, value in row.items():
-            ws.cell(i, by_label[t(f"col.{table}.{field}", lang)], value)
+            column = by_label[t(f"col.{table}.{field}", lang)]
+            assert column is not None  # a cell of a worksheet row always knows its column
+            ws.cell(i, column, value)
 
 
 def _label(enum_section: str, value: str, lang: str) -> str:

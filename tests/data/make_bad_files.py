@@ -97,6 +97,10 @@ def _project(pid: str, name: str = "Digital archive") -> list[Cell]:
     return [pid, name, D(2026, 2, 1), D(2026, 12, 31), "Execution"]
 
 
+def _indicator(i: int) -> list[Cell]:
+    return [f"IND-0{i}", "P-01", f"Indicator {i}", 0, 100, D(2026, 12, 31)]
+
+
 def _png() -> bytes:
     """A real 1x1 PNG image."""
 
@@ -143,7 +147,7 @@ def baseline_file() -> bytes:
             ],
             "Indicators": [
                 ["Indicator ID *", "Project ID *", "Indicator name *", "Baseline *", "Target *", "Deadline *"],
-                *([f"IND-0{i}", "P-01", f"Indicator {i}", 0, 100, D(2026, 12, 31)] for i in range(1, 5)),
+                *(_indicator(i) for i in range(1, 5)),
             ],
             "Indicator values": [
                 ["Indicator ID *", "Period end (date or quarter) *", "Actual *"],
