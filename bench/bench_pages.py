@@ -10,12 +10,14 @@ a user waits for after clicking a widget). Target: warm ≤ 150 ms.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import set_log_level
 from streamlit.testing.v1 import AppTest
 
 from bench import make_ministry
@@ -32,7 +34,11 @@ def run(argv: list[str] | None = None) -> int:
     ap.add_argument("file", nargs="?", type=Path, default=make_ministry.DEFAULT_OUT)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--as-of", default="2026-09-30")
+    ap.add_argument("--page", action="append", choices=PAGES, help="only these pages (repeatable)")
     args = ap.parse_args(argv)
+    set_log_level("error")  # bare-mode cache warnings would bury the figures
+    for name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
+        logging.getLogger(name).disabled = True
     if not args.file.exists():
         make_ministry.main([str(args.file)])
     with tempfile.TemporaryDirectory() as tmp:
@@ -44,7 +50,7 @@ def run(argv: list[str] | None = None) -> int:
         os.environ["PMO_DB"] = str(db)
         print(f"{args.file.name} imported; as of {args.as_of}; warm = best of {args.runs} reruns\n")
         print(f"{'page':<14}{'cold ms':>10}{'warm ms':>10}   target ≤ {TARGET_MS} ms")
-        for page in PAGES:
+        for page in args.page or PAGES:
             st.cache_resource.clear()
             st.cache_data.clear()
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)

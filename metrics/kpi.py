@@ -215,6 +215,37 @@ def kpi_trend(
     return per_indicator, per_project
 
 
+def trend_band(per_project: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The spread of the projects' KPI index over time, for portfolios too large for a line per
+    project: at each quarter end (and the as-of date) every project's latest index by then, and
+    across the projects the mean, the quartiles and how many projects have an index.
+
+    Columns: period, projects, mean, q25, median, q75 (one row per date; empty without values)."""
+    columns = ["period", "projects", "mean", "q25", "median", "q75"]
+    if per_project.empty:
+        return pd.DataFrame(columns=columns)
+    wide = per_project.pivot_table(index="period", columns="project_id", values="kpi_index", aggfunc="last")
+    wide.index = pd.DatetimeIndex(wide.index)
+    first, last = wide.index.min(), pd.Timestamp(as_of)
+    dates = pd.DatetimeIndex([*pd.date_range(first, last, freq="QE"), last]).unique()
+    dates = dates[dates >= first]
+    at = wide.reindex(wide.index.union(dates)).sort_index().ffill().loc[dates]
+    out = pd.DataFrame(
+        {
+            "period": dates.date,
+            "projects": at.notna().sum(axis=1).to_numpy(),
+            "mean": at.mean(axis=1).to_numpy(),
+            "q25": at.quantile(0.25, axis=1).to_numpy(),
+            "median": at.median(axis=1).to_numpy(),
+            "q75": at.quantile(0.75, axis=1).to_numpy(),
+        }
+    )
+    return typed(
+        out,
+        {"period": "date", "projects": "int", "mean": "float", "q25": "float", "median": "float", "q75": "float"},
+    )
+
+
 def kpi_by_criterion(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators grouped by the DT §19 criterion: count per status and the weighted mean
     achievement clipped to [0, 1] (cancelled projects left out)."""

@@ -29,7 +29,7 @@ year = top[0].selectbox(
 )
 top[1].caption(tr("budget.units"))
 lines = bv.of_year(pic.budget, year)
-total = bv.totals(lines)
+total = data.memo("budget.totals", lambda: bv.totals(lines), view.as_of, view.filters, year)
 
 cards = st.columns([1, 1, 1, 1.3])
 cards[0].metric(tr("budget.planned"), labels.money(total["planned"]), help=tr("budget.planned_help"))
@@ -42,28 +42,42 @@ with cards[3].container(border=True):
     st.caption(tr("budget.apart"))
 
 # ---- financed sources by year; the additional funding required in a chart of its own (DT §17.2)
-financed, unfunded = bv.by_source_year(lines)
+financed, unfunded = data.memo(
+    "budget.by_source_year", lambda: bv.by_source_year(lines), view.as_of, view.filters, year
+)
 sources = {s: tr(f"enum.funding_source.{s}") for s in financed["funding_source"].unique()}
 left, right = st.columns([3, 1])
 with left:
-    fig = bv.planned_spent(
-        financed,
-        sources=sources,
-        planned=tr("budget.planned_series"),
-        spent=tr("budget.spent_series"),
-        title=tr("budget.chart_title"),
-        y_title=tr("budget.y_axis"),
+    fig = data.memo(
+        "budget.chart",
+        lambda: bv.planned_spent(
+            financed,
+            sources=sources,
+            planned=tr("budget.planned_series"),
+            spent=tr("budget.spent_series"),
+            title=tr("budget.chart_title"),
+            y_title=tr("budget.y_axis"),
+        ),
+        view.as_of,
+        view.filters,
+        year,
     )
     st.plotly_chart(fig, key="budget_chart", config={"displayModeBar": False})
 with right:
     if unfunded.empty:
         st.caption(tr("budget.no_unfunded"))
     else:
-        fig = bv.unfunded_chart(
-            unfunded,
-            name=tr("budget.unfunded"),
-            title=tr("budget.unfunded_chart_title"),
-            y_title=tr("budget.y_axis"),
+        fig = data.memo(
+            "budget.unfunded_chart",
+            lambda: bv.unfunded_chart(
+                unfunded,
+                name=tr("budget.unfunded"),
+                title=tr("budget.unfunded_chart_title"),
+                y_title=tr("budget.y_axis"),
+            ),
+            view.as_of,
+            view.filters,
+            year,
         )
         st.plotly_chart(fig, key="budget_unfunded_chart", config={"displayModeBar": False})
 st.caption(tr("budget.chart_hint"))
@@ -81,7 +95,7 @@ bv.money_table(
 st.subheader(tr("budget.projects_title"))
 st.caption(tr("budget.projects_hint"))
 bv.money_table(
-    bv.per_project(lines),
+    data.memo("budget.per_project", lambda: bv.per_project(lines), view.as_of, view.filters, year),
     bv.PROJECT_COLS,
     money=bv.MONEY,
     key="budget_projects",
@@ -99,7 +113,8 @@ bv.money_table(
     title=tr("budget.unfunded_title"),
 )
 
-with st.expander(tr("budget.lines_title")):
+# the whole register only on request: at a ministry's scale it is thousands of lines
+if st.toggle(tr("budget.lines_show"), key="budget_lines_shown"):
     bv.money_table(
         bv.all_lines(lines),
         bv.LINE_COLS,

@@ -46,7 +46,8 @@ st.subheader(tr("kpi.groups_title"))
 if by == "criterion":
     st.caption(tr("kpi.criterion_note"))
 if not groups.empty:
-    st.plotly_chart(kpi_view.group_chart(groups), key="kpi_groups_chart", config={"displayModeBar": False})
+    fig = data.memo("kpi.groups_chart", lambda: kpi_view.group_chart(groups), view.as_of, view.filters, by)
+    st.plotly_chart(fig, key="kpi_groups_chart", config={"displayModeBar": False})
 table(
     groups,
     kpi_view.group_cols(by),
@@ -57,12 +58,14 @@ table(
 
 st.subheader(tr("kpi.bullets_title"))
 st.caption(tr("kpi.bullets_hint"))
-if kpi_view.live(pic.indicators).empty:
+drawn, live_count = kpi_view.weakest(pic.indicators)
+if drawn.empty:
     st.caption(tr("common.nothing"))
 else:
-    st.plotly_chart(
-        kpi_view.bullets(pic.indicators, by, groups, names), key="kpi_bullets", config={"displayModeBar": False}
-    )
+    if len(drawn) < live_count:
+        st.caption(tr("kpi.bullets_capped", shown=len(drawn), total=live_count))
+    fig = data.memo("kpi.bullets", lambda: kpi_view.bullets(drawn, by, groups, names), view.as_of, view.filters, by)
+    st.plotly_chart(fig, key="kpi_bullets", config={"displayModeBar": False})
 
 st.subheader(tr("kpi.trend_title"))
 per_indicator, per_project = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, view.filters)
@@ -77,15 +80,25 @@ else:
         width=520,
     )
     left, right = st.columns(2)
-    left.plotly_chart(
-        kpi_view.trend_projects(per_project, names), key="kpi_trend_projects", config={"displayModeBar": False}
+    projects_fig = data.memo(
+        "kpi.trend_projects",
+        lambda: kpi_view.trend_projects(per_project, names, as_of=view.as_of, highlight=pid),
+        view.as_of,
+        view.filters,
+        pid,
     )
-    right.plotly_chart(
-        kpi_view.trend_indicators(per_indicator, pic.indicators, pid),
-        key="kpi_trend_indicators",
-        config={"displayModeBar": False},
+    indicators_fig = data.memo(
+        "kpi.trend_indicators",
+        lambda: kpi_view.trend_indicators(per_indicator, pic.indicators, pid),
+        view.as_of,
+        view.filters,
+        pid,
     )
+    left.plotly_chart(projects_fig, key="kpi_trend_projects", config={"displayModeBar": False})
+    right.plotly_chart(indicators_fig, key="kpi_trend_indicators", config={"displayModeBar": False})
     st.caption(tr("kpi.trend_hint"))
+    if per_project["project_id"].nunique() > kpi_view.TREND_LINES_MAX:
+        st.caption(tr("kpi.trend_band_hint", max=kpi_view.TREND_LINES_MAX))
 
 st.subheader(tr("kpi.table_title"))
 table(

@@ -72,18 +72,36 @@ top = c3.selectbox(tr("meeting_load.top"), mv.TOP_N, key="meeting_load_top")
 search = c4.text_input(tr("meeting_load.search"), key="meeting_load_search", help=tr("meeting_load.search_help"))
 rows = mv.scoped(load, project, search)
 
-matrix, total = mv.worst(mv.heat_rows(rows, measure, project), measure, top, weeks)
+matrix, total = data.memo(
+    "meeting_load.worst",
+    lambda: mv.worst(mv.heat_rows(rows, measure, project), measure, top, weeks),
+    view.as_of,
+    view.filters,
+    measure,
+    project,
+    search,
+    top,
+)
 if total:
     st.caption(
         f"{tr(f'meeting_load.shown_{measure}', shown=len(matrix), total=total)} {tr(f'meeting_load.{measure}_help')}"
     )
     y_title = "y_person_project" if measure == "compliance" and project is None else "y_person"
-    fig = mv.heatmap(
-        matrix,
+    fig = data.memo(
+        "meeting_load.heatmap",
+        lambda: mv.heatmap(
+            matrix,
+            measure,
+            x_title=tr("meeting_load.x_week"),
+            y_title=tr(f"meeting_load.{y_title}"),
+            title=tr(f"meeting_load.heatmap_{measure}"),
+        ),
+        view.as_of,
+        view.filters,
         measure,
-        x_title=tr("meeting_load.x_week"),
-        y_title=tr(f"meeting_load.{y_title}"),
-        title=tr(f"meeting_load.heatmap_{measure}"),
+        project,
+        search,
+        top,
     )
     st.plotly_chart(fig, key="meeting_load_heatmap", config={"displayModeBar": False})
 else:
@@ -99,7 +117,14 @@ mode = st.radio(
     format_func=lambda m: tr(f"meeting_load.mode_{m}"),
 )
 st.caption(tr(f"meeting_load.norms_hint_{mode}"))
-norms = mv.norm_summary(rows) if mode == "average" else mv.norm_weeks(rows)
+norms = data.memo(
+    f"meeting_load.norms_{mode}",
+    lambda: mv.norm_summary(rows) if mode == "average" else mv.norm_weeks(rows),
+    view.as_of,
+    view.filters,
+    project,
+    search,
+)
 table(
     norms,
     mv.NORM_COLS[mode],

@@ -2,6 +2,8 @@
 coordinator's report of passport-deadline violations to the curator; what was done late, apart
 (DOMAIN §4.4; Reg §8.4, §44–45, §49)."""
 
+from functools import partial
+
 import streamlit as st
 
 from metrics import settings
@@ -53,8 +55,9 @@ st.subheader(tr("overdue.groups_title"))
 nobody = tr("overdue.nobody")
 for tab, by in zip(st.tabs([tr("overdue.by_responsible"), tr("overdue.by_project")]), ov.GROUPS, strict=True):
     with tab:
+        grouped = data.memo(f"overdue.by_{by}", partial(ov.groups, items, by, nobody), view.as_of, view.filters, *kinds)
         table(
-            ov.groups(items, by, nobody),
+            grouped,
             ov.GROUP_COLS[by],
             key=f"overdue_by_{by}",
             file_stem=tr(f"overdue.{by}_file"),

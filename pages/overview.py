@@ -1,5 +1,6 @@
 """The curator's page: headline numbers against the last quarter end, projects with RAG, timeline."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.common import previous_quarter_end
@@ -68,7 +69,12 @@ st.caption(
 
 st.subheader(tr("overview.table_title"))
 st.caption(tr("overview.table_hint"))
-projects = pic.status.assign(reasons=pic.status["rag_reasons"].map(labels.reasons))
+projects = data.memo(
+    "overview.projects",
+    lambda: pic.status.assign(reasons=pic.status["rag_reasons"].map(labels.reasons)),
+    view.as_of,
+    view.filters,
+)
 cols = [
     Col("project_id", "col.projects.project_id"),
     Col("name", "col.projects.name"),
@@ -94,18 +100,23 @@ if picked:
     st.switch_page("pages/passport.py", query_params=link_params(view, pid=pid))
 
 st.subheader(tr("overview.timeline"))
-live = pic.status[~pic.status["cancelled"]].assign(label=lambda d: d["project_id"] + " · " + d["name"].str[:40])
-legend = {r: tr(f"rag.{r}") for r in ("red", "amber", "green")}
-fig = charts.gantt(
-    live,
-    start="start_date",
-    end="end_date",
-    label="label",
-    color="rag_effective",
-    as_of=view.as_of,
-    colors=charts.RAG_COLORS,
-    legend=legend,
-    as_of_label=f"{view.as_of:%d.%m.%Y}",
-    hover="name",
-)
+
+
+def timeline() -> go.Figure:
+    live = pic.status[~pic.status["cancelled"]].assign(label=lambda d: d["project_id"] + " · " + d["name"].str[:40])
+    return charts.gantt(
+        live,
+        start="start_date",
+        end="end_date",
+        label="label",
+        color="rag_effective",
+        as_of=view.as_of,
+        colors=charts.RAG_COLORS,
+        legend={r: tr(f"rag.{r}") for r in ("red", "amber", "green")},
+        as_of_label=f"{view.as_of:%d.%m.%Y}",
+        hover="name",
+    )
+
+
+fig = data.memo("overview.timeline", timeline, view.as_of, view.filters)
 st.plotly_chart(fig, key="overview_gantt", config={"displayModeBar": False})

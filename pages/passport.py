@@ -57,12 +57,14 @@ pv.print_table(
     file_stem=f"{stem}_{tr('passport.file.indicators')}",
     title=tr("passport.kpi_title"),
 )
-pv.indicator_charts(data.cached("passport.trend", pp.indicator_trend, pid, view.as_of), view.as_of)
+trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
+pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), pid, view.as_of))
 
 st.subheader(tr("passport.plan_title"))
 acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
 if not acts.empty:
-    st.plotly_chart(pv.activity_gantt(acts, view.as_of), key="passport_gantt", config={"displayModeBar": False})
+    gantt = data.memo("passport.gantt", lambda: pv.activity_gantt(acts, view.as_of), pid, view.as_of)
+    st.plotly_chart(gantt, key="passport_gantt", config={"displayModeBar": False})
 pv.print_table(
     acts,
     pv.ACTIVITY_COLS,

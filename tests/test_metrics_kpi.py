@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import cast
@@ -12,7 +13,7 @@ import pytest
 from pandas.api.typing import NaTType
 
 from metrics.common import Filters
-from metrics.kpi import indicator_achievement, kpi_by_criterion, kpi_index, kpi_trend
+from metrics.kpi import indicator_achievement, kpi_by_criterion, kpi_index, kpi_trend, trend_band
 from tests.builders import D, make_store, project
 
 # project start 2026-01-01, deadline 2026-12-31 (364 days): on 2026-07-02 (182 days) expected = 0.5
@@ -166,6 +167,26 @@ def test_trend(con: duckdb.DuckDBPyConnection) -> None:
     # at 2026-03-31 only DEC had a value
     assert p1.loc[pd.Timestamp("2026-03-31"), "kpi_index"] == pytest.approx(8 / 24)
     assert p1.loc[pd.Timestamp("2026-06-30"), "kpi_index"] == pytest.approx(3.42 / 7)
+
+
+def test_trend_band_carries_each_project_latest_index_to_the_quarter_ends() -> None:
+    per_project = pd.DataFrame(
+        {
+            "project_id": ["P1", "P1", "P2", "P3"],
+            "period": [dt.date(2026, 1, 31), dt.date(2026, 4, 30), dt.date(2026, 3, 31), dt.date(2026, 6, 15)],
+            "kpi_index": [0.2, 0.5, 0.4, 0.9],
+        }
+    )
+    band = trend_band(per_project, dt.date(2026, 7, 10)).set_index("period")
+    assert list(pd.DatetimeIndex(band.index).date) == [dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 10)]
+    march = band.loc[pd.Timestamp("2026-03-31")]
+    assert march["projects"] == 2 and march["mean"] == pytest.approx(0.3)  # P3 has no index yet
+    june = band.loc[pd.Timestamp("2026-06-30")]
+    assert june["projects"] == 3
+    assert (june["mean"], june["median"]) == (pytest.approx(0.6), pytest.approx(0.5))
+    assert (june["q25"], june["q75"]) == (pytest.approx(0.45), pytest.approx(0.7))
+    assert band.loc[pd.Timestamp("2026-07-10"), "mean"] == pytest.approx(0.6)  # nothing new since June
+    assert trend_band(per_project.iloc[:0], dt.date(2026, 7, 10)).empty
 
 
 def test_by_criterion(con: duckdb.DuckDBPyConnection) -> None:

@@ -112,8 +112,10 @@ def test_per_project_table(demo_db: Path) -> None:
     )
     assert shown.loc["P02", t("budget.unfunded_col", "kk")] == 120_000
     assert "P11" not in shown.index  # cancelled: listed among the lines, left out of the totals
+    at.toggle(key="budget_lines_shown").set_value(True).run()
     every = table_with(at, "budget.cancelled")
     assert len(every) == len(all_lines)
+    assert "P11" in set(every[t("col.budget.project_id", "kk")])
 
 
 def test_choosing_a_year(demo_db: Path) -> None:
@@ -123,6 +125,14 @@ def test_choosing_a_year(demo_db: Path) -> None:
     assert metric(at, "budget.planned") == "3\u00a0030\u00a0000"
     assert metric(at, "budget.spent") == "—"
     assert metric(at, "budget.unfunded") == "660\u00a0000"
+
+
+def test_the_register_of_lines_waits_for_the_toggle(demo_db: Path) -> None:
+    at = open_page("budget")
+    assert not any(t("budget.cancelled", "kk") in d.value.columns for d in at.dataframe)
+    at.toggle(key="budget_lines_shown").set_value(True).run()
+    assert errors(at) == []
+    assert len(table_with(at, "budget.cancelled")) == len(lines(demo_db))
 
 
 def test_switching_to_english(demo_db: Path) -> None:

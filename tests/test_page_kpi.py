@@ -189,3 +189,22 @@ def test_group_of_projects_outside_a_program(tmp_path: Path) -> None:
     assert list(groups["label"]) == ["Tax", t("kpi.no_program", "kk")]
     assert list(groups["kpi_index"]) == [0.5, 0.2]
     assert list(groups["indicators"]) == [1, 1]
+
+
+def test_the_bullets_keep_the_weakest_when_there_are_too_many() -> None:
+    statuses = ["achieved", "missed", "on_track", "no_data", "at_risk", "off_track", "off_track"]
+    indicators = pd.DataFrame(
+        {
+            "indicator_id": [f"I{i}" for i in range(len(statuses))] + ["CANCELLED"],
+            "status": [*statuses, "missed"],
+            "achievement": [1.0, 0.1, 0.8, None, 0.5, 0.45, 0.2, 0.0],
+            "expected": [0.9, 1.0, 0.7, 0.6, 0.6, 0.9, 0.5, 1.0],
+            "project_cancelled": [False] * len(statuses) + [True],
+        }
+    )
+    drawn, total = kpi_view.weakest(indicators, limit=4)
+    assert total == 7  # the cancelled project's indicator does not count
+    # missed first, then off track by the gap to the expected level (−0.45 before −0.3), then at risk
+    assert drawn["indicator_id"].tolist() == ["I1", "I5", "I6", "I4"]
+    everything, _ = kpi_view.weakest(indicators, limit=10)
+    assert len(everything) == 7

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
 import numpy as np
@@ -15,7 +16,7 @@ from metrics.budget import UNFUNDED, budget_summary
 
 from . import labels
 from .charts import FONT
-from .session import tr
+from .session import lang, tr
 from .tables import Col, display_frame, download
 
 PLANNED_COLOR: Final = "#90CAF9"
@@ -140,10 +141,6 @@ def unfunded_chart(by_year: pd.DataFrame, *, name: str, title: str, y_title: str
     return _money_layout(fig, title=_wrap(title, 30), y_title=y_title, height=440)
 
 
-def _money(value: Any) -> str:
-    return labels.money(value)
-
-
 def _pct(value: Any) -> str:
     return "—" if value is None or value != value else f"{value:.0f}%"
 
@@ -158,9 +155,10 @@ def money_table(
         return
     shown = display_frame(df, cols)
     formats: dict[str, str | Callable[[object], str] | None] = {}
+    as_money = partial(labels.money, language=lang())  # the session's language read once, not per cell
     for c in cols:
         if c.name in money:
-            formats[tr(c.header)] = _money
+            formats[tr(c.header)] = as_money
         elif c.kind == "pct":
             formats[tr(c.header)] = _pct
     st.dataframe(shown.style.format(formats, na_rep="—"), hide_index=True, key=f"tbl_{key}", placeholder="—")

@@ -20,6 +20,8 @@ from loaders import store
 from metrics.common import Filters
 from metrics.report import Picture, picture
 
+from .session import lang
+
 T = TypeVar("T")
 
 
@@ -65,6 +67,22 @@ def _cached(path: str, data_version: int, name: str, args: tuple[object, ...], _
 def cached(name: str, fn: Callable[..., T], *args: object) -> T:
     """``fn(cursor, *args)`` cached by data version (for page-specific metric calls)."""
     return _cached(db_path(), version(), name, args, fn)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _memo(
+    path: str, data_version: int, language: str, name: str, key: tuple[object, ...], _build: Callable[[], T]
+) -> T:
+    del path, data_version, language, key  # the cache key only
+    return _build()
+
+
+def memo(name: str, build: Callable[[], T], *key: object) -> T:
+    """``build()`` (a figure, a summary, a display frame) kept across reruns and sessions while the
+    data version, the language and ``key`` stay the same. ``key`` must name every input of
+    ``build`` besides the data and the language (as-of date, filters, widget choices); the result
+    is shared, so callers must not change it."""
+    return _memo(db_path(), version(), lang(), name, key, build)
 
 
 def options(column: str, table: str) -> list[str]:

@@ -7,6 +7,7 @@ they are left out of the roll-ups (DOMAIN §4).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Final
 
@@ -16,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from i18n import has
-from metrics.kpi import STATUSES
+from metrics.kpi import STATUSES, trend_band
 
 from .charts import FONT
 from .labels import percent
@@ -59,6 +60,25 @@ def project_names(status: pd.DataFrame) -> dict[str, str]:
 def live(indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicators that count: those of projects that are not cancelled."""
     return indicators[~indicators["project_cancelled"]]
+
+
+#: more bullets than this make a chart nobody reads: the weakest are drawn, the table lists all
+BULLETS_MAX: Final = 60
+#: the order of attention: furthest behind first, then no data, then those doing well
+_SEVERITY: Final = {"missed": 0, "off_track": 1, "at_risk": 2, "no_data": 3, "on_track": 4, "achieved": 5}
+
+
+def weakest(indicators: pd.DataFrame, limit: int = BULLETS_MAX) -> tuple[pd.DataFrame, int]:
+    """The live indicators to draw as bullets, at most ``limit``: by status severity, then by how
+    far achievement lags the expected level; with the number of live indicators in all."""
+    rows = live(indicators)
+    if len(rows) <= limit:
+        return rows, len(rows)
+    order = rows.assign(
+        _severity=rows["status"].map(_SEVERITY).fillna(len(_SEVERITY)),
+        _gap=(rows["achievement"] - rows["expected"]).fillna(0.0),
+    ).sort_values(["_severity", "_gap", "indicator_id"], kind="stable")
+    return rows.loc[order.index[:limit]], len(rows)
 
 
 def status_counts(indicators: pd.DataFrame) -> dict[str, int]:
@@ -338,10 +358,49 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
     return _layout(fig, 28 * len(order) + 130)
 
 
-def trend_projects(per_project: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
-    """The KPI index of each project at each period end."""
+#: up to this many projects the trend is a line per project; beyond, the spread and one project
+TREND_LINES_MAX: Final = 12
+
+
+def trend_projects(
+    per_project: pd.DataFrame, names: Mapping[str, str], *, as_of: dt.date, highlight: str | None = None
+) -> go.Figure:
+    """The KPI index of each project at each period end; for a larger portfolio, the mean and the
+    middle half of the projects at each quarter end, with the ``highlight`` project drawn over it."""
     fig = go.Figure()
-    for pid, part in per_project.groupby("project_id", sort=True):
+    if per_project["project_id"].nunique() > TREND_LINES_MAX:
+        band = trend_band(per_project, as_of)
+        fig.add_trace(
+            go.Scatter(x=band["period"], y=band["q25"], mode="lines", line_width=0, hoverinfo="skip", showlegend=False)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=band["period"],
+                y=band["q75"],
+                mode="lines",
+                line_width=0,
+                fill="tonexty",
+                fillcolor="rgba(21, 101, 192, 0.15)",
+                name=tr("kpi.trend_band"),
+                customdata=band[["q25", "projects"]],
+                hovertemplate=f"%{{x|%d.%m.%Y}}: %{{customdata[0]:.0%}}–%{{y:.0%}} · {tr('kpi.projects')} "
+                f"%{{customdata[1]}}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=band["period"],
+                y=band["mean"],
+                mode="lines+markers",
+                line_color=INDEX_COLOR,
+                name=tr("kpi.trend_mean"),
+                hovertemplate="%{x|%d.%m.%Y}: %{y:.0%}<extra>%{fullData.name}</extra>",
+            )
+        )
+        projects = per_project[per_project["project_id"] == highlight] if highlight else per_project.iloc[:0]
+    else:
+        projects = per_project
+    for pid, part in projects.groupby("project_id", sort=True):
         fig.add_trace(
             go.Scatter(
                 x=part["period"],

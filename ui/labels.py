@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from i18n import has
+from i18n import has, t
 
-from .session import lang, tr
+from .session import lang
 
 
-def reason(code: str) -> str:
+def reason(code: str, *, language: str | None = None) -> str:
     """``activity_overdue_long:P03-A04`` → "Activity overdue more than 30 days (P03-A04)"."""
     name, _, item = code.partition(":")
-    text = tr(f"rag_reason.{name}") if has(f"rag_reason.{name}") else name
+    text = t(f"rag_reason.{name}", language or lang()) if has(f"rag_reason.{name}") else name
     return f"{text} ({item})" if item else text
 
 
-def reasons(codes: Iterable[str] | None) -> str:
-    return "; ".join(reason(c) for c in codes or [])
+def reasons(codes: Iterable[str] | None, *, language: str | None = None) -> str:
+    language = language or lang()
+    return "; ".join(reason(c, language=language) for c in codes or [])
 
 
 def number(value: float | None, digits: int = 0, *, trim: bool = False, language: str | None = None) -> str:
@@ -40,6 +41,6 @@ def percent(value: float | None, digits: int = 0, *, language: str | None = None
     return f"{number(value * 100, digits, language=language)}%"
 
 
-def money(value: float | None) -> str:
+def money(value: float | None, *, language: str | None = None) -> str:
     """Thousands of tenge, whole, grouped with spaces as people in Kazakhstan write them."""
-    return number(value)
+    return number(value, language=language)

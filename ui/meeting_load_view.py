@@ -115,13 +115,14 @@ def norm_summary(rows: pd.DataFrame) -> pd.DataFrame:
     and compliance = Σ attended / Σ required × 100 (weeks with no requirement left out); worst
     first. Below the lowest tier there is no norm (Reg §33), so those rows are not listed."""
     rows = rows[rows["norm"].notna()]
+    rows = rows.assign(required_pos=rows["required"].where(rows["required"] > 0, 0.0))
     keys = ["person", "project_id", "norm"]
     grouped = rows.groupby(keys, as_index=False, sort=False).agg(
         allocation_pct=("allocation_pct", "max"),
         weeks=("week", "nunique"),
         required=("required", "mean"),
         attended=("attended", "mean"),
-        required_sum=("required", lambda s: s[s > 0].sum()),
+        required_sum=("required_pos", "sum"),
         attended_sum=("attended", "sum"),
     )
     grouped["compliance_pct"] = grouped["attended_sum"] / grouped["required_sum"].where(grouped["required_sum"] > 0)

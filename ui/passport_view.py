@@ -112,12 +112,13 @@ def print_table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: s
     if df.empty:
         st.caption(tr("common.nothing"))
         return
-    shown = display_frame(df, cols)
+    frame = display_frame(df, cols)
+    shown = frame.copy()
     for c in cols:
         header = tr(c.header)
         shown[header] = [_cell(v, c.kind) for v in shown[header]]
     st.table(shown, hide_index=True)
-    download(df, cols, file_stem=file_stem, title=title, key=key)
+    download(df, cols, file_stem=file_stem, title=title, key=key, shown=frame)
 
 
 def fields_table(values: dict[str, str], *, key: str, file_stem: str, title: str) -> None:
@@ -255,48 +256,55 @@ def flash() -> None:
 # Charts
 
 
-def indicator_charts(trend: pd.DataFrame, as_of: dt.date) -> None:
+def indicator_figures(trend: pd.DataFrame) -> list[tuple[str, go.Figure]]:
     """One small line chart per indicator: achievement against the expected pace, target at 100 %."""
-    if trend.empty:
+    figures: list[tuple[str, go.Figure]] = []
+    for iid, rows in trend.groupby("indicator_id", sort=True):
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period"],
+                y=rows["expected"] * 100,
+                name=tr("passport.expected"),
+                mode="lines",
+                line={"color": "#90A4AE", "dash": "dash"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period"],
+                y=rows["achievement"] * 100,
+                name=tr("passport.achievement"),
+                mode="lines+markers",
+                line={"color": "#1565C0", "width": 3},
+            )
+        )
+        fig.add_hline(y=100, line_color="#2E7D32", line_width=1)
+        fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
+        fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
+        name = str(rows["name"].iloc[0])
+        title = f"<b>{iid}</b><br>{name if len(name) <= 60 else name[:58] + '…'}"
+        fig.update_layout(
+            height=260,
+            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            title={"text": title, "font": {"size": 13}},
+            font={"family": charts.FONT, "size": 12},
+            plot_bgcolor="white",
+            paper_bgcolor="white",
+            legend={"orientation": "h", "y": -0.25},
+        )
+        figures.append((str(iid), fig))
+    return figures
+
+
+def indicator_charts(figures: list[tuple[str, go.Figure]]) -> None:
+    """The indicators' charts three to a row."""
+    if not figures:
         st.caption(tr("passport.trend_none"))
         return
-    groups = list(trend.groupby("indicator_id", sort=True))
-    for start in range(0, len(groups), 3):
+    for start in range(0, len(figures), 3):
         cols = st.columns(3)
-        for col, (iid, rows) in zip(cols, groups[start : start + 3], strict=False):
-            fig = go.Figure()
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["period"],
-                    y=rows["expected"] * 100,
-                    name=tr("passport.expected"),
-                    mode="lines",
-                    line={"color": "#90A4AE", "dash": "dash"},
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["period"],
-                    y=rows["achievement"] * 100,
-                    name=tr("passport.achievement"),
-                    mode="lines+markers",
-                    line={"color": "#1565C0", "width": 3},
-                )
-            )
-            fig.add_hline(y=100, line_color="#2E7D32", line_width=1)
-            fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
-            fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
-            name = str(rows["name"].iloc[0])
-            title = f"<b>{iid}</b><br>{name if len(name) <= 60 else name[:58] + '…'}"
-            fig.update_layout(
-                height=260,
-                margin={"l": 10, "r": 10, "t": 60, "b": 10},
-                title={"text": title, "font": {"size": 13}},
-                font={"family": charts.FONT, "size": 12},
-                plot_bgcolor="white",
-                paper_bgcolor="white",
-                legend={"orientation": "h", "y": -0.25},
-            )
+        for col, (iid, fig) in zip(cols, figures[start : start + 3], strict=False):
             col.plotly_chart(fig, key=f"passport_trend_{iid}", config={"displayModeBar": False})
 
 

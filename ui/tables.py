@@ -3,8 +3,9 @@ formatted Excel download of the same table."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import pandas as pd
@@ -39,21 +40,44 @@ def _label(prefix: str, value: object) -> object:
     return tr(key) if has(key) else value
 
 
+def _memo_map(s: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
+    """``s.map(fn)`` with ``fn`` called once per distinct value (tables repeat a few codes)."""
+    memo: dict[object, object] = {}
+
+    def one(value: Any) -> object:
+        key = tuple(value) if isinstance(value, list) else value
+        try:
+            return memo[key]
+        except KeyError:
+            memo[key] = shown = fn(value)
+            return shown
+        except TypeError:  # unhashable: not memoised
+            return fn(value)
+
+    return s.map(one)
+
+
+def _rag(value: object) -> str | None:
+    return None if value is None or value != value else f"{RAG_DOT.get(str(value), '')} {tr(f'rag.{value}')}"
+
+
+def _joined(prefix: str | None, value: object) -> object:
+    if not isinstance(value, list | tuple):
+        return value
+    return ", ".join(str(_label(prefix, x) if prefix else x) for x in value)
+
+
 def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     """The frame as shown: translated labels, lists joined, fractions as percentages."""
     out = pd.DataFrame(index=df.index)
     for c in cols:
         s = df[c.name]
         if c.kind == "label" and c.labels:
-            s = s.map(lambda v, p=c.labels: _label(p, v))
+            s = _memo_map(s, partial(_label, c.labels))
         elif c.kind == "rag":
-            s = s.map(lambda v: None if v is None or v != v else f"{RAG_DOT.get(v, '')} {tr(f'rag.{v}')}")
+            s = _memo_map(s, _rag)
         elif c.kind == "list":
-            s = s.map(
-                lambda v, p=c.labels: (
-                    ", ".join(str(_label(p, x) if p else x) for x in v) if isinstance(v, list | tuple) else v
-                )
-            )
+            s = _memo_map(s, partial(_joined, c.labels))
         elif c.kind == "fraction":
             s = s * 100
         if pd.api.types.is_float_dtype(s):
@@ -82,9 +106,19 @@ def _config(cols: Sequence[Col]) -> dict[str, Any]:
     return conf
 
 
-def download(df: pd.DataFrame, cols: Sequence[Col], *, file_stem: str, title: str, key: str) -> None:
-    """A button giving the table as a formatted .xlsx (built only when clicked)."""
-    shown = display_frame(df, cols)
+def download(
+    df: pd.DataFrame,
+    cols: Sequence[Col],
+    *,
+    file_stem: str,
+    title: str,
+    key: str,
+    shown: pd.DataFrame | None = None,
+) -> None:
+    """A button giving the table as a formatted .xlsx (built only when clicked); ``shown`` is the
+    table's display frame when the caller already has it."""
+    if shown is None:
+        shown = display_frame(df, cols)
     headers = {h: h for h in shown.columns}
     sheet = title[:31]
     percent = [tr(c.header) for c in cols if c.kind in ("pct", "fraction")]
@@ -128,6 +162,6 @@ def table(
         on_select="rerun" if select else "ignore",
         selection_mode="single-row",
     )
-    download(df, cols, file_stem=file_stem, title=title, key=key)
+    download(df, cols, file_stem=file_stem, title=title, key=key, shown=shown)
     selection = getattr(event, "selection", None) if select else None
     return list(selection.rows) if selection is not None else []
