@@ -8,6 +8,7 @@ they are left out of the roll-ups (DOMAIN §4).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -46,6 +47,12 @@ _KEY: Final = {"program": "program", "project": "project_id", "criterion": "crit
 _NONE: Final = ""  # the group of indicators without a program / criterion
 DASH: Final = "—"
 _WIDTH: Final = 56  # characters of a label on a chart axis
+
+
+def _natural(text: str) -> tuple[bool, list[int | str]]:
+    """Sort key: the "no group" group last, numbers inside names by value (Program 2 before 10)."""
+    parts = re.split(r"(\d+)", text)
+    return text == _NONE, [int(p) if p.isdigit() else p.casefold() for p in parts]
 
 
 def _short(text: str, width: int = _WIDTH) -> str:
@@ -112,7 +119,8 @@ def group_table(indicators: pd.DataFrame, by: str, index: pd.DataFrame, names: M
     counts.insert(0, "indicators", counts.sum(axis=1))
     extra = ["projects"] if by == "program" else []
     idx = index.assign(group=_keys(index, by))[["group", "kpi_index", *extra]]
-    out = counts.reset_index().merge(idx, on="group", how="left").sort_values("group", key=lambda s: s.eq(_NONE))
+    out = counts.reset_index().merge(idx, on="group", how="left")
+    out = out.iloc[sorted(range(len(out)), key=lambda i: _natural(str(out["group"].iat[i])))]
     out["label"] = [_label(k, by, names) for k in out["group"]]
     return out.reset_index(drop=True)
 
@@ -251,7 +259,7 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
     index: dict[str, float] = dict(zip(groups["group"], groups["kpi_index"], strict=True))
     order: list[str] = []
     headers: list[int] = []
-    for key in sorted(rows["group"].unique(), key=lambda k: (k == _NONE, k)):
+    for key in sorted(rows["group"].unique(), key=_natural):
         value = index.get(str(key), np.nan)
         suffix: str = "" if pd.isna(value) else f" · {tr('kpi.index')} {percent(value)}"
         headers.append(len(order))
@@ -347,7 +355,7 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
     # the "no data" words keep a readable size inside their bars
     fig.update_layout(barmode="overlay", bargap=0.3, uniformtext={"minsize": 11, "mode": "show"})
     fig.update_xaxes(
-        range=[low - 0.02, high + 0.2],
+        range=[low - (0.2 if low < 0 else 0.02), high + 0.2],  # room for a negative bar's label
         tickformat=".0%",
         gridcolor="#ECEFF1",
         title=tr("kpi.achievement_axis"),
