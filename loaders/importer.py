@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from .issues import Issue, ReadError
-from .reader import Loaded, Source, load, read_grids
+from .reader import Loaded, Source, iter_grids, load
 from .schema import TableSpec, table_specs
 from .store import (
     FileRecord,
@@ -109,7 +109,7 @@ def prepare(
             if mapping is not None:
                 sheets.extend(mapping.read(f, log))
             else:
-                sheets.extend(read_tables(read_grids(f), log, options))
+                sheets.extend(read_tables(iter_grids(f), log, options))
         except ReadError as exc:
             log.add(exc.issue())
     validation = combine(sheets, log, lambda table: known_keys(con, table))

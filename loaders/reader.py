@@ -12,6 +12,8 @@ import csv
 import io
 import re
 import typing
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -79,13 +81,26 @@ def read_grids(
     delimiter: str | None = None,
 ) -> list[Grid]:
     """Every sheet of a workbook, or the one grid of a CSV file."""
+    return list(iter_grids(source, name, encoding=encoding, delimiter=delimiter))
+
+
+def iter_grids(
+    source: Source | Loaded,
+    name: str | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Iterator[Grid]:
+    """``read_grids`` one sheet at a time: while the caller works on a sheet, the next one is
+    already being read (calamine parses a sheet without holding the GIL, so on a machine with two
+    cores reading and checking overlap). A file that cannot be opened fails before the first
+    grid; a sheet that cannot be read fails where it comes."""
     loaded = source if isinstance(source, Loaded) else load(source, name)
     if not loaded.data:
         raise ReadError("file_empty", file=loaded.name)
-    kind = _kind(loaded)
-    if kind == "csv":
-        return [read_csv(loaded, encoding=encoding, delimiter=delimiter)]
-    return read_workbook(loaded)
+    if _kind(loaded) == "csv":
+        return iter([read_csv(loaded, encoding=encoding, delimiter=delimiter)])
+    return _prefetched(_open_workbook(loaded), loaded)
 
 
 def _kind(loaded: Loaded) -> str:
@@ -122,27 +137,39 @@ def _looks_like_text(data: bytes) -> bool:
     return b"\x00" not in sample
 
 
-def read_workbook(loaded: Loaded) -> list[Grid]:
+def _open_workbook(loaded: Loaded) -> python_calamine.CalamineWorkbook:
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(loaded.data))
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(loaded.data))
     except python_calamine.PasswordError as exc:
         raise ReadError("workbook_password", file=loaded.name) from exc
     except Exception as exc:  # calamine raises several error types for broken files
         if Path(loaded.name).suffix.casefold() in SPREADSHEET_EXTS or loaded.data[:2] == b"PK":
             raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
         raise ReadError("not_a_spreadsheet", file=loaded.name) from exc
-    grids = []
-    for meta in book.sheets_metadata:
-        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-            continue
-        try:
-            sheet = book.get_sheet_by_name(meta.name)
-            rows = typing.cast(list[list[object]], sheet.to_python(skip_empty_area=False))
-            merged = list(sheet.merged_cell_ranges or [])
-        except Exception as exc:
-            raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
-        grids.append(Grid(loaded.name, meta.name, rows, merged))
-    return grids
+
+
+def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet_name: str) -> Grid:
+    try:
+        sheet = book.get_sheet_by_name(sheet_name)
+        rows = typing.cast(list[list[object]], sheet.to_python(skip_empty_area=False))
+        merged = list(sheet.merged_cell_ranges or [])
+    except Exception as exc:
+        raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
+    return Grid(loaded.name, sheet_name, rows, merged)
+
+
+def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Iterator[Grid]:
+    """The worksheets in order, each read on a worker thread one step ahead of the caller."""
+    names = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    if not names:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-read") as pool:
+        ahead = pool.submit(_read_sheet, book, loaded, names[0])
+        for following in [*names[1:], None]:
+            grid = ahead.result()  # a ReadError of that sheet surfaces here, in order
+            if following is not None:
+                ahead = pool.submit(_read_sheet, book, loaded, following)
+            yield grid
 
 
 # CSV ----------------------------------------------------------------------------------------

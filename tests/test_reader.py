@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from loaders.issues import ReadError
-from loaders.reader import Grid, Loaded, detect_encoding, read_grids, sniff_delimiter
+from loaders.reader import Grid, Loaded, detect_encoding, iter_grids, read_grids, sniff_delimiter
 
 RU_CSV = "Код проекта;Наименование проекта;Статус\nП-1;Цифровая таможня;Реализация\nП-2;Единое окно;Инициация\n"
 EN_CSV = "project_id,name,description\nP-1,Café renovation,Budget £2,341.70 approved\n"
@@ -169,6 +169,29 @@ def test_nameless_upload_still_reads() -> None:
     (grid, _) = read_grids(io.BytesIO(_workbook()))
     assert grid.file == "upload"
     assert grid.rows[1][0] == "P-1"
+
+
+def test_sheets_come_one_at_a_time_in_order_and_a_reader_may_stop_early() -> None:
+    wb = Workbook()
+    for i in range(6):
+        ws = wb.create_sheet(f"S{i}")
+        ws.append(["n", i])
+    del wb["Sheet"]
+    out = io.BytesIO()
+    wb.save(out)
+    sheets = iter_grids(out.getvalue(), "many.xlsx")
+    first = next(sheets)
+    assert (first.sheet, first.rows) == ("S0", [["n", 0]])
+    sheets.close()  # the sheet read ahead is dropped, nothing hangs
+    assert [(g.sheet, g.rows[0][1]) for g in iter_grids(out.getvalue(), "many.xlsx")] == [
+        (f"S{i}", i) for i in range(6)
+    ]
+
+
+def test_an_unopenable_workbook_fails_before_the_first_sheet() -> None:
+    with pytest.raises(ReadError) as caught:
+        iter_grids(b"PK\x03\x04 not really a zip", "broken.xlsx")
+    assert caught.value.code == "workbook_broken"
 
 
 def test_row_zero_is_excel_row_one_even_when_data_starts_lower() -> None:
