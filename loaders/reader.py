@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import typing
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +90,7 @@ def iter_grids(
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
-) -> Iterator[Grid]:
+) -> Generator[Grid, None, None]:
     """``read_grids`` one sheet at a time: while the caller works on a sheet, the next one is
     already being read (calamine parses a sheet without holding the GIL, so on a machine with two
     cores reading and checking overlap). A file that cannot be opened fails before the first
@@ -99,7 +99,7 @@ def iter_grids(
     if not loaded.data:
         raise ReadError("file_empty", file=loaded.name)
     if _kind(loaded) == "csv":
-        return iter([read_csv(loaded, encoding=encoding, delimiter=delimiter)])
+        return _one(read_csv(loaded, encoding=encoding, delimiter=delimiter))
     return _prefetched(_open_workbook(loaded), loaded)
 
 
@@ -158,7 +158,11 @@ def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet_na
     return Grid(loaded.name, sheet_name, rows, merged)
 
 
-def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Iterator[Grid]:
+def _one(grid: Grid) -> Generator[Grid, None, None]:
+    yield grid
+
+
+def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Generator[Grid, None, None]:
     """The worksheets in order, each read on a worker thread one step ahead of the caller."""
     names = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     if not names:
