@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -49,7 +50,11 @@ SCOPE_CTE: Final = """scope AS (
 @dataclass(frozen=True)
 class Context:
     """The inputs of one computation: connection, as-of date, filters, settings, calendar —
-    and the intermediate frames several metrics share, computed once (``memo``)."""
+    and the intermediate frames several metrics share, computed once (``memo``).
+
+    Metrics of one context may run on several threads (``metrics.report.picture`` does): each
+    thread queries through its own cursor (``db``), and a shared frame is computed by whichever
+    thread asks first while the others wait for it."""
 
     con: duckdb.DuckDBPyConnection
     as_of: dt.date
@@ -57,24 +62,51 @@ class Context:
     settings: Settings
     calendar: kz_calendar.Calendar
     _memo: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, compare=False, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+    _owner: int = field(default_factory=threading.get_ident, compare=False, repr=False)
+
+    @property
+    def db(self) -> duckdb.DuckDBPyConnection:
+        """The connection for this thread: ``con`` on the thread that made the context, a
+        cursor of it (with the calendar registered) on any other."""
+        if threading.get_ident() == self._owner:
+            return self.con
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self.con.cursor()
+        return cursor
 
     def memo(self, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """``compute()`` the first time ``key`` is asked for in this context, the same frame after."""
-        if key not in self._memo:
-            self._memo[key] = compute()
+        if key in self._memo:
+            return self._memo[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
         return self._memo[key]
 
     def register_calendar(self) -> None:
         """Make the working-day calendar a relation ``wd_cal(day, working, cum)`` for SQL:
         working days after D up to E = cum(E) − cum(D); the Nth working day after D is the
         working day whose cum is cum(D) + N."""
-        self.con.register("wd_cal", self.calendar.table)
+        self.db.register("wd_cal", self.calendar.table)
 
     def query(self, sql: str, **params: object) -> pd.DataFrame:
         """Run ``sql`` (which may use the ``scope`` CTE) with the filters and ``$as_of`` bound."""
         bound = {**self.filters.params(), "as_of": self.as_of, **params}
         used = {k: v for k, v in bound.items() if f"${k}" in sql}
-        return fetch(self.con, sql, used)
+        return fetch(self.db, sql, used)
+
+    def close(self) -> None:
+        """Close this thread's cursor (call on a worker thread when its work is done)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is not None:
+            cursor.close()
+            self._local.cursor = None
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:

@@ -119,8 +119,8 @@ def _compute_overdue(ctx: Context) -> pd.DataFrame:
     missed = indicators.loc[indicators["status"].eq("missed"), ["indicator_id", "project_id", "name", "deadline"]]
     stale = register.loc[register["stale"], ["risk_id", "project_id", "title", "responsible", "review_due"]]
     ctx.register_calendar()
-    ctx.con.register("missed_indicators", missed)
-    ctx.con.register("stale_risks", stale)
+    ctx.db.register("missed_indicators", missed)
+    ctx.db.register("stale_risks", stale)
     try:
         out = ctx.query(
             _OVERDUE_SQL,
@@ -128,8 +128,8 @@ def _compute_overdue(ctx: Context) -> pd.DataFrame:
             change_days=ctx.settings.int("change_due_working_days"),
         )
     finally:
-        ctx.con.unregister("missed_indicators")
-        ctx.con.unregister("stale_risks")
+        ctx.db.unregister("missed_indicators")
+        ctx.db.unregister("stale_risks")
     return typed(out, OVERDUE_COLUMNS)
 
 

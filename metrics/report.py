@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,22 +57,45 @@ class Picture:
 def picture(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, filters: Filters | None = None, settings: Settings | None = None
 ) -> Picture:
-    """Compute every metric of DOMAIN §4 once for ``as_of``."""
+    """Compute every metric of DOMAIN §4 once for ``as_of``.
+
+    Two threads share the work: DuckDB runs a query without holding the GIL, so one thread's
+    SQL overlaps the other's pandas. The RAG status (which needs the indicators, the risks and
+    the overdue items) on one; the meetings, the late lists and the budget on the other."""
     ctx: Context = context(con, as_of, filters, settings)
-    register = _risks(ctx)
+
+    def meetings() -> tuple[pd.DataFrame, ...]:
+        try:
+            return (
+                typed(_load(ctx), LOAD_COLUMNS),
+                _overruns(ctx),
+                _over_allocated(ctx),
+                _completed_late(ctx),
+                _evaluations_late(ctx),
+                _budget_lines(ctx),
+            )
+        finally:
+            ctx.close()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-metrics") as pool:
+        other = pool.submit(meetings)
+        register = _risks(ctx)
+        status = _status(ctx)
+        indicators, overdue = _indicators(ctx), _overdue(ctx)
+        load, overruns, over_allocated, completed_late, evaluations_late, budget = other.result()
     return Picture(
         as_of=as_of,
-        status=_status(ctx),
-        indicators=_indicators(ctx),
+        status=status,
+        indicators=indicators,
         risks=register,
         heatmap=heatmap(register),
-        meeting_load=typed(_load(ctx), LOAD_COLUMNS),
-        overruns=_overruns(ctx),
-        over_allocated=_over_allocated(ctx),
-        overdue=_overdue(ctx),
-        completed_late=_completed_late(ctx),
-        evaluations_late=_evaluations_late(ctx),
-        budget=_budget_lines(ctx),
+        meeting_load=load,
+        overruns=overruns,
+        over_allocated=over_allocated,
+        overdue=overdue,
+        completed_late=completed_late,
+        evaluations_late=evaluations_late,
+        budget=budget,
     )
 
 

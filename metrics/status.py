@@ -83,12 +83,12 @@ def _reasons(ctx: Context) -> pd.DataFrame:
         "indicator_statuses": _indicators(ctx)[["indicator_id", "project_id", "status"]],
     }
     for name, frame in frames.items():
-        ctx.con.register(name, frame)
+        ctx.db.register(name, frame)
     try:
         return ctx.query(_REASONS_SQL, long_days=ctx.settings.rag_red_activity_overdue_days)
     finally:
         for name in frames:
-            ctx.con.unregister(name)
+            ctx.db.unregister(name)
 
 
 def _status(ctx: Context) -> pd.DataFrame:
@@ -108,7 +108,7 @@ def _compute_status(ctx: Context) -> pd.DataFrame:
     )
     index = project_kpi_index(_indicators(ctx), projects["project_id"])
     projects = projects.merge(index[["project_id", "kpi_index"]], on="project_id", how="left")
-    overrides = current_overrides(ctx.con, ctx.as_of)
+    overrides = current_overrides(ctx.db, ctx.as_of)
     projects = projects.merge(overrides, on="project_id", how="left")
     projects["rag_effective"] = projects["rag_override"].where(projects["rag_override"].notna(), projects["rag"])
     projects.loc[projects["cancelled"], "rag_effective"] = None
