@@ -25,6 +25,7 @@ if pid is None:
 pic = scoped if pid in set(scoped.status["project_id"]) else data.pic(view.as_of, Filters(project_ids=(pid,)))
 row = pic.status.set_index("project_id", drop=False).loc[[pid]].iloc[0]
 stem = f"{pid}_{view.as_of:%Y%m%d}"
+keep = (pid, view.as_of)  # what every table and chart of this page depends on, with the data and language
 st.html(pv.PRINT_CSS)
 st.caption(tr("common.print_hint"))
 pv.flash()
@@ -37,6 +38,7 @@ pv.fields_table(
     key="passport_fields",
     file_stem=f"{stem}_{tr('passport.file.passport')}",
     title=tr("page.passport"),
+    cache=keep,
 )
 
 st.subheader(tr("passport.team_title"))
@@ -47,6 +49,7 @@ pv.print_table(
     key="passport_team",
     file_stem=f"{stem}_{tr('passport.file.team')}",
     title=tr("passport.team_title"),
+    cache=keep,
 )
 
 st.subheader(tr("passport.kpi_title"))
@@ -56,6 +59,7 @@ pv.print_table(
     key="passport_indicators",
     file_stem=f"{stem}_{tr('passport.file.indicators')}",
     title=tr("passport.kpi_title"),
+    cache=keep,
 )
 trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
 pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), pid, view.as_of))
@@ -71,6 +75,7 @@ pv.print_table(
     key="passport_activities",
     file_stem=f"{stem}_{tr('passport.file.plan')}",
     title=tr("passport.plan_title"),
+    cache=keep,
 )
 
 st.subheader(tr("passport.risks_title"))
@@ -78,7 +83,8 @@ risks = pic.risks[pic.risks["project_id"] == pid]
 matrix, register = st.columns([1, 3])
 with matrix:
     settings = data.cached("passport.settings", settings_mod.load)
-    st.plotly_chart(pv.risk_matrix(risks, settings), key="passport_matrix", config={"displayModeBar": False})
+    matrix_fig = data.memo("passport.matrix", lambda: pv.risk_matrix(risks, settings), *keep)
+    st.plotly_chart(matrix_fig, key="passport_matrix", config={"displayModeBar": False})
 with register:
     pv.print_table(
         pv.risk_position(risks.sort_values(["is_open", "score", "risk_id"], ascending=[False, False, True])),
@@ -86,10 +92,11 @@ with register:
         key="passport_risks",
         file_stem=f"{stem}_{tr('passport.file.risks')}",
         title=tr("passport.risks_title"),
+        cache=keep,
     )
 
 st.subheader(tr("passport.budget_title"))
-pv.budget(pic.budget[pic.budget["project_id"] == pid], stem)
+pv.budget(pic.budget[pic.budget["project_id"] == pid], stem, keep)
 
 st.subheader(tr("passport.changes_title"))
 pv.print_table(
@@ -98,6 +105,7 @@ pv.print_table(
     key="passport_changes",
     file_stem=f"{stem}_{tr('passport.file.changes')}",
     title=tr("passport.changes_title"),
+    cache=keep,
 )
 
 st.subheader(tr("passport.evaluation_title"))
@@ -106,4 +114,5 @@ pv.fields_table(
     key="passport_evaluation",
     file_stem=f"{stem}_{tr('passport.file.evaluation')}",
     title=tr("passport.evaluation_title"),
+    cache=keep,
 )

@@ -107,21 +107,38 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
-def print_table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, title: str) -> None:
-    """A static table (every row prints) with translated headers and a formatted Excel download."""
+def _printable(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The display frame (for the download) and its text as printed."""
+    frame = display_frame(df, cols)
+    shown = pd.DataFrame({tr(c.header): [_cell(v, c.kind) for v in frame[tr(c.header)]] for c in cols})
+    return frame, shown
+
+
+def print_table(
+    df: pd.DataFrame,
+    cols: Sequence[Col],
+    *,
+    key: str,
+    file_stem: str,
+    title: str,
+    cache: tuple[object, ...] = (),
+) -> None:
+    """A static table (every row prints) with translated headers and a formatted Excel download.
+    ``cache`` (the project and the as-of date) keeps the formatted table across reruns."""
     if df.empty:
         st.caption(tr("common.nothing"))
         return
-    frame = display_frame(df, cols)
-    shown = frame.copy()
-    for c in cols:
-        header = tr(c.header)
-        shown[header] = [_cell(v, c.kind) for v in shown[header]]
+    if cache:
+        frame, shown = data.memo(f"print:{key}", lambda: _printable(df, cols), *cache)
+    else:
+        frame, shown = _printable(df, cols)
     st.table(shown, hide_index=True)
     download(df, cols, file_stem=file_stem, title=title, key=key, shown=frame)
 
 
-def fields_table(values: dict[str, str], *, key: str, file_stem: str, title: str) -> None:
+def fields_table(
+    values: dict[str, str], *, key: str, file_stem: str, title: str, cache: tuple[object, ...] = ()
+) -> None:
     """Label–value pairs (already translated and formatted) as a two-column printable table."""
     frame = pd.DataFrame({"field": list(values), "value": list(values.values())})
     print_table(
@@ -130,6 +147,7 @@ def fields_table(values: dict[str, str], *, key: str, file_stem: str, title: str
         key=key,
         file_stem=file_stem,
         title=title,
+        cache=cache,
     )
 
 
@@ -420,7 +438,7 @@ CHANGE_COLS = [
 ]
 
 
-def budget(lines: pd.DataFrame, stem: str) -> None:
+def budget(lines: pd.DataFrame, stem: str, cache: tuple[object, ...] = ()) -> None:
     """Financed lines with the total absorption, and the additional funding required apart (DT §17.2)."""
     total = budget_summary(lines, ["financed"]).set_index("financed")
     if True in total.index:
@@ -443,6 +461,7 @@ def budget(lines: pd.DataFrame, stem: str) -> None:
             key=f"passport_budget_{part}",
             file_stem=f"{stem}_{tr(f'passport.file.{part}')}",
             title=title,
+            cache=cache,
         )
 
 
