@@ -29,7 +29,8 @@ year = top[0].selectbox(
 )
 top[1].caption(tr("budget.units"))
 lines = bv.of_year(pic.budget, year)
-total = data.memo("budget.totals", lambda: bv.totals(lines), view.as_of, view.filters, year)
+scope = (view.as_of, view.filters, year)  # with the data and language, what the views below show
+total = data.memo("budget.totals", lambda: bv.totals(lines), *scope)
 
 cards = st.columns([1, 1, 1, 1.3])
 cards[0].metric(tr("budget.planned"), labels.money(total["planned"]), help=tr("budget.planned_help"))
@@ -42,9 +43,7 @@ with cards[3].container(border=True):
     st.caption(tr("budget.apart"))
 
 # ---- financed sources by year; the additional funding required in a chart of its own (DT §17.2)
-financed, unfunded = data.memo(
-    "budget.by_source_year", lambda: bv.by_source_year(lines), view.as_of, view.filters, year
-)
+financed, unfunded = data.memo("budget.by_source_year", lambda: bv.by_source_year(lines), *scope)
 sources = {s: tr(f"enum.funding_source.{s}") for s in financed["funding_source"].unique()}
 left, right = st.columns([3, 1])
 with left:
@@ -58,9 +57,7 @@ with left:
             title=tr("budget.chart_title"),
             y_title=tr("budget.y_axis"),
         ),
-        view.as_of,
-        view.filters,
-        year,
+        *scope,
     )
     st.plotly_chart(fig, key="budget_chart", config={"displayModeBar": False})
 with right:
@@ -75,9 +72,7 @@ with right:
                 title=tr("budget.unfunded_chart_title"),
                 y_title=tr("budget.y_axis"),
             ),
-            view.as_of,
-            view.filters,
-            year,
+            *scope,
         )
         st.plotly_chart(fig, key="budget_unfunded_chart", config={"displayModeBar": False})
 st.caption(tr("budget.chart_hint"))
@@ -95,7 +90,7 @@ bv.money_table(
 st.subheader(tr("budget.projects_title"))
 st.caption(tr("budget.projects_hint"))
 bv.money_table(
-    data.memo("budget.per_project", lambda: bv.per_project(lines), view.as_of, view.filters, year),
+    data.memo("budget.per_project", lambda: bv.per_project(lines), *scope),
     bv.PROJECT_COLS,
     money=bv.MONEY,
     key="budget_projects",

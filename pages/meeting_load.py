@@ -1,6 +1,7 @@
 """Team health: meeting load and norm compliance per person and ISO week, meeting overruns by type,
 people allocated beyond 100 % (DOMAIN §4.3; Reg §10, §17, §33–38)."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import settings
@@ -70,39 +71,29 @@ project = c2.selectbox(
 )
 top = c3.selectbox(tr("meeting_load.top"), mv.TOP_N, key="meeting_load_top")
 search = c4.text_input(tr("meeting_load.search"), key="meeting_load_search", help=tr("meeting_load.search_help"))
-rows = mv.scoped(load, project, search)
+scope = (view.as_of, view.filters, project, search)  # with the data and language, what the views below show
 
-matrix, total = data.memo(
-    "meeting_load.worst",
-    lambda: mv.worst(mv.heat_rows(rows, measure, project), measure, top, weeks),
-    view.as_of,
-    view.filters,
-    measure,
-    project,
-    search,
-    top,
-)
-if total:
-    st.caption(
-        f"{tr(f'meeting_load.shown_{measure}', shown=len(matrix), total=total)} {tr(f'meeting_load.{measure}_help')}"
-    )
+
+def heat() -> tuple[int, int, go.Figure | None]:
+    """How many rows the heatmap shows, of how many, and the heatmap (none when empty)."""
+    rows = mv.heat_rows(mv.scoped(load, project, search), measure, project)
+    matrix, total = mv.worst(rows, measure, top, weeks)
+    if not total:
+        return 0, 0, None
     y_title = "y_person_project" if measure == "compliance" and project is None else "y_person"
-    fig = data.memo(
-        "meeting_load.heatmap",
-        lambda: mv.heatmap(
-            matrix,
-            measure,
-            x_title=tr("meeting_load.x_week"),
-            y_title=tr(f"meeting_load.{y_title}"),
-            title=tr(f"meeting_load.heatmap_{measure}"),
-        ),
-        view.as_of,
-        view.filters,
+    fig = mv.heatmap(
+        matrix,
         measure,
-        project,
-        search,
-        top,
+        x_title=tr("meeting_load.x_week"),
+        y_title=tr(f"meeting_load.{y_title}"),
+        title=tr(f"meeting_load.heatmap_{measure}"),
     )
+    return len(matrix), total, fig
+
+
+shown, total, fig = data.memo("meeting_load.heat", heat, *scope, measure, top)
+if fig is not None:
+    st.caption(f"{tr(f'meeting_load.shown_{measure}', shown=shown, total=total)} {tr(f'meeting_load.{measure}_help')}")
     st.plotly_chart(fig, key="meeting_load_heatmap", config={"displayModeBar": False})
 else:
     st.caption(tr("common.nothing"))
@@ -117,14 +108,8 @@ mode = st.radio(
     format_func=lambda m: tr(f"meeting_load.mode_{m}"),
 )
 st.caption(tr(f"meeting_load.norms_hint_{mode}"))
-norms = data.memo(
-    f"meeting_load.norms_{mode}",
-    lambda: mv.norm_summary(rows) if mode == "average" else mv.norm_weeks(rows),
-    view.as_of,
-    view.filters,
-    project,
-    search,
-)
+summary = mv.norm_summary if mode == "average" else mv.norm_weeks
+norms = data.memo(f"meeting_load.norms_{mode}", lambda: summary(mv.scoped(load, project, search)), *scope)
 table(
     norms,
     mv.NORM_COLS[mode],

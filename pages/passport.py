@@ -62,12 +62,12 @@ pv.print_table(
     cache=keep,
 )
 trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
-pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), pid, view.as_of))
+pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), *keep))
 
 st.subheader(tr("passport.plan_title"))
 acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
 if not acts.empty:
-    gantt = data.memo("passport.gantt", lambda: pv.activity_gantt(acts, view.as_of), pid, view.as_of)
+    gantt = data.memo("passport.gantt", lambda: pv.activity_gantt(acts, view.as_of), *keep)
     st.plotly_chart(gantt, key="passport_gantt", config={"displayModeBar": False})
 pv.print_table(
     acts,
@@ -110,7 +110,7 @@ pv.print_table(
 
 st.subheader(tr("passport.evaluation_title"))
 pv.fields_table(
-    pv.evaluation_fields(data.cached("passport.evaluation", pp.evaluation, pid, view.as_of)),
+    pv.evaluation_fields(data.cached("passport.evaluation", pp.evaluation, *keep)),
     key="passport_evaluation",
     file_stem=f"{stem}_{tr('passport.file.evaluation')}",
     title=tr("passport.evaluation_title"),
