@@ -9,10 +9,10 @@ projects/indicators, end before start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -238,6 +238,94 @@ def _cell_issues(
         )
 
 
+def recognise_columns(
+    header: list[object],
+    table: str,
+    where: tuple[str, str],
+    header_row: int,
+    log: IssueLog,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The column of each field (field -> 0-based index) and its header as the user wrote it.
+
+    Without ``columns`` the headers are recognised as written: a header typed twice is reported
+    as a duplicate, not renamed "header #2" and ignored as unknown. ``columns`` (field -> source
+    header) is a mapping profile's choice."""
+    file, place = where
+    field_col: dict[str, int] = {}
+    written: dict[str, str] = {}
+    if columns is None:
+        index = column_index(table)
+        for j, h in enumerate(_header_texts(header)):
+            if not h:
+                continue
+            name = index.get(header_key(h))
+            if name is None:
+                params: dict[str, object] = {"table": Tr(f"table.{table}")}
+                log.add(Issue("warning", "unknown_column", file, place, header_row, h, params=params))
+            elif name in field_col:
+                log.add(
+                    Issue(
+                        "error",
+                        "duplicate_column",
+                        file,
+                        place,
+                        header_row,
+                        h,
+                        params={
+                            "first": written[name],
+                            "letter": get_column_letter(j + 1),
+                            "first_letter": get_column_letter(field_col[name] + 1),
+                        },
+                    )
+                )
+            else:
+                field_col[name] = j
+                written[name] = h
+        return field_col, written
+    headers = header_cells(header)
+    position = {h: j for j, h in enumerate(headers) if h}
+    folded = {header_key(h): j for j, h in enumerate(headers) if h}
+    for name, source in columns.items():
+        pos = position.get(source, folded.get(header_key(source)))
+        if pos is None:
+            log.add(
+                Issue(
+                    "error",
+                    "mapped_column_missing",
+                    file,
+                    place,
+                    header_row,
+                    source,
+                    params={"field": Tr(f"col.{table}.{name}")},
+                )
+            )
+        else:
+            field_col[name] = pos
+            written[name] = headers[pos]
+    return field_col, written
+
+
+def missing_columns(
+    table: str, present: Iterable[str], where: tuple[str, str], header_row: int, log: IssueLog
+) -> list[str]:
+    """The required fields no column (or constant) feeds, each reported."""
+    have = set(present)
+    missing = [f for f in table_specs()[table].required if f not in have]
+    for name in missing:
+        log.add(
+            Issue(
+                "error",
+                "missing_column",
+                where[0],
+                where[1],
+                header_row,
+                params={"expected": Tr(f"col.{table}.{name}"), "table": Tr(f"table.{table}")},
+            )
+        )
+    return missing
+
+
 def parse_grid(
     grid: Grid,
     table: str,
@@ -256,85 +344,14 @@ def parse_grid(
     """
     spec = table_specs()[table]
     where = (grid.file, grid.place)
-    headers = header_cells(grid.rows[header_idx]) if header_idx < len(grid.rows) else []
+    header = grid.rows[header_idx] if header_idx < len(grid.rows) else []
+    headers = header_cells(header)
     width = len(headers)
     header_row = header_idx + 1
-
-    field_col: dict[str, int] = {}
-    written: dict[str, str] = {}
-    if columns is None:
-        # recognise the headers as written: a header typed twice must be reported as a
-        # duplicate, not renamed "header #2" and ignored as unknown
-        index = column_index(table)
-        for j, h in enumerate(_header_texts(grid.rows[header_idx]) if headers else []):
-            if not h:
-                continue
-            name = index.get(header_key(h))
-            if name is None:
-                log.add(
-                    Issue(
-                        "warning",
-                        "unknown_column",
-                        grid.file,
-                        grid.place,
-                        header_row,
-                        h,
-                        params={"table": Tr(f"table.{table}")},
-                    )
-                )
-            elif name in field_col:
-                log.add(
-                    Issue(
-                        "error",
-                        "duplicate_column",
-                        grid.file,
-                        grid.place,
-                        header_row,
-                        h,
-                        params={
-                            "first": written[name],
-                            "letter": get_column_letter(j + 1),
-                            "first_letter": get_column_letter(field_col[name] + 1),
-                        },
-                    )
-                )
-            else:
-                field_col[name] = j
-                written[name] = h
-    else:
-        position = {h: j for j, h in enumerate(headers) if h}
-        folded = {header_key(h): j for j, h in enumerate(headers) if h}
-        for name, source in columns.items():
-            pos = position.get(source, folded.get(header_key(source)))
-            if pos is None:
-                log.add(
-                    Issue(
-                        "error",
-                        "mapped_column_missing",
-                        grid.file,
-                        grid.place,
-                        header_row,
-                        source,
-                        params={"field": Tr(f"col.{table}.{name}")},
-                    )
-                )
-            else:
-                field_col[name] = pos
-                written[name] = headers[pos]
+    field_col, written = recognise_columns(header, table, where, header_row, log, columns)
 
     constants = dict(constants or {})
-    missing = [f for f in spec.required if f not in field_col and f not in constants]
-    for name in missing:
-        log.add(
-            Issue(
-                "error",
-                "missing_column",
-                grid.file,
-                grid.place,
-                header_row,
-                params={"expected": Tr(f"col.{table}.{name}"), "table": Tr(f"table.{table}")},
-            )
-        )
+    missing_columns(table, [*field_col, *constants], where, header_row, log)
 
     body = grid.rows[header_idx + 1 :]
     if any(len(r) < width for r in body):  # ragged CSV rows; calamine's are rectangular
@@ -357,12 +374,40 @@ def parse_grid(
         else:
             continue
         parsed_cols.append((f, raw, parse_column(f, raw, options), column))
-    mapped = [p.blank for f, _, p, _ in parsed_cols if f.name in field_col and p.blank is not None]
+    return finish_table(table, where, header_idx, n, parsed_cols, set(field_col), written, log)
+
+
+ParsedColumn = tuple[FieldSpec, "Quotable", Parsed, str]  # field, raw cells, parsed, header as written
+
+
+class Quotable(Protocol):
+    """Raw cells of a column, by position: read only when an issue quotes one."""
+
+    def __getitem__(self, i: int, /) -> object: ...
+
+
+def finish_table(
+    table: str,
+    where: tuple[str, str],
+    header_idx: int,
+    n: int,
+    parsed_cols: Sequence[ParsedColumn],
+    mapped_fields: set[str],
+    written: dict[str, str],
+    log: IssueLog,
+) -> SheetTable:
+    """The typed frame of one sheet from its parsed columns (``n`` rows under the header), with
+    every issue of its cells: unreadable, required but blank, out of range, a share read as a
+    percent, an end before its start. Rows blank in every mapped column are left out."""
+    spec = table_specs()[table]
+    file, place = where
+    header_row = header_idx + 1
+    mapped = [p.blank for f, _, p, _ in parsed_cols if f.name in mapped_fields and p.blank is not None]
     keep = ~np.logical_and.reduce([b.to_numpy() for b in mapped]) if mapped else np.zeros(n, dtype=bool)
     positions = np.flatnonzero(keep)
     rows = pd.Series(positions + header_idx + 2, dtype="int64")
 
-    frame = pd.DataFrame({"_row": rows, "_place": grid.place, "_file": grid.file})
+    frame = pd.DataFrame({"_row": rows, "_place": place, "_file": file})
     for f, raw_all, parsed_all, column in parsed_cols:
         cells = _Cells(raw_all, positions)
         parsed = _take(parsed_all, positions)
@@ -395,21 +440,21 @@ def parse_grid(
                     Issue(
                         "error",
                         "end_before_start",
-                        grid.file,
-                        grid.place,
+                        file,
+                        place,
                         int(rows[idx]),
                         written[rule.later],
                         _day(_at(frame, idx, rule.later)),
                         {"other": written[rule.earlier], "other_value": _day(_at(frame, idx, rule.earlier))},
                     )
                 )
-    return SheetTable(table, grid.file, grid.place, header_row, written, frame)
+    return SheetTable(table, file, place, header_row, written, frame)
 
 
 class _Cells:
     """The raw cells of the rows kept, looked up only when an issue quotes one."""
 
-    def __init__(self, cells: list[object], positions: np.ndarray) -> None:
+    def __init__(self, cells: Quotable, positions: np.ndarray) -> None:
         self.cells = cells
         self.positions = positions
 
