@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from .issues import Issue, ReadError
-from .reader import Loaded, Source, iter_grids, load
+from .reader import Loaded, Source, iter_sheets, load
 from .schema import TableSpec, table_specs
 from .store import (
     FileRecord,
@@ -109,7 +109,7 @@ def prepare(
             if mapping is not None:
                 sheets.extend(mapping.read(f, log))
             else:
-                sheets.extend(read_tables(iter_grids(f), log, options))
+                sheets.extend(read_tables(iter_sheets(f), log, options))
         except ReadError as exc:
             log.add(exc.issue())
     validation = combine(sheets, log, lambda table: known_keys(con, table))
@@ -145,8 +145,10 @@ def commit(con: duckdb.DuckDBPyConnection, plan: ImportPlan, user: str) -> int |
             "INSERT INTO batch_files VALUES (?, ?, ?, ?)",
             [[batch_id, r.name, r.sha256, r.size] for r in plan.files],
         )
-        diffs = _stage_all(con, plan.validation, keep=True)
-        for table, d in diffs.items():
+        diffs = _write_first_loads(con, plan.validation, batch_id)
+        staged = _stage_all(con, plan.validation, keep=True, skip=set(diffs))
+        diffs.update(staged)
+        for table, d in staged.items():
             spec = table_specs()[table]
             cols = ", ".join(q(f.name) for f in spec.fields)
             con.execute(
@@ -185,14 +187,63 @@ def import_files(
 # Staging: the new version of every incoming row, and whether it is new, changed or unchanged
 
 
-def _stage_all(con: duckdb.DuckDBPyConnection, v: Validation, *, keep: bool) -> dict[str, TableDiff]:
+def _stage_all(
+    con: duckdb.DuckDBPyConnection, v: Validation, *, keep: bool, skip: set[str] | None = None
+) -> dict[str, TableDiff]:
     out = {}
     for table, frame in v.tables.items():
-        if frame.empty:
+        if frame.empty or table in (skip or ()):
             continue
         spec = table_specs()[table]
         out[table] = _stage(con, spec, frame, v.present[table], keep=keep)
     return out
+
+
+def _write_first_loads(con: duckdb.DuckDBPyConnection, v: Validation, batch_id: int) -> dict[str, TableDiff]:
+    """The tables that hold no current row yet, written straight from the upload (inside the
+    commit's transaction): every row is new, so nothing needs staging and comparing first."""
+    out = {}
+    for table, frame in v.tables.items():
+        spec = table_specs()[table]
+        if frame.empty or not _is_empty(con, spec):
+            continue
+        present = v.present[table]
+        default = _defaults(spec)
+        cols = ", ".join(q(f.name) for f in spec.fields)
+        view = f"incoming_{table}"
+        con.register(view, frame[list(present)])
+        try:
+            con.execute(
+                f"INSERT INTO {q('h_' + table)} ({cols}, _batch) SELECT {_cast_incoming(spec, present)}, ? "  # noqa: S608
+                f"FROM {q(view)} i",
+                [*(default(f.name) for f in spec.fields if f.name not in present), batch_id],
+            )
+        finally:
+            con.unregister(view)
+        con.execute(
+            f"INSERT INTO {q('c_' + table)} SELECT {cols}, _batch FROM {q('h_' + table)} WHERE _batch = ?",  # noqa: S608
+            [batch_id],
+        )
+        out[table] = TableDiff(table, TableCounts(len(frame), 0, 0), _empty_changes(spec))
+        con.execute("INSERT INTO batch_stats VALUES (?, ?, ?, 0, 0)", [batch_id, table, len(frame)])
+    return out
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> bool:
+    """Whether the store has no current row of this table."""
+    row = fetch_one(con, f"SELECT count(*) = 0 FROM {q(spec.name)}")  # noqa: S608 - identifier from the schema
+    return bool(row and row[0])
+
+
+def _cast_incoming(spec: TableSpec, present: tuple[str, ...]) -> str:
+    """Each field of the upload (alias ``i``) in its store type; a field it leaves out is a
+    bound parameter (its default), in field order."""
+    return ", ".join(
+        f"CAST(i.{q(f.name)} AS {f.sql_type}) AS {q(f.name)}"
+        if f.name in present
+        else f"CAST(? AS {f.sql_type}) AS {q(f.name)}"
+        for f in spec.fields
+    )
 
 
 def _defaults(spec: TableSpec) -> Callable[[str], object]:
@@ -214,16 +265,10 @@ def _stage(
     stage = q("stage_" + spec.name)
     default = _defaults(spec)
     params = [default(f.name) for f in spec.fields if f.name not in present]
-    empty = fetch_one(con, f"SELECT count(*) = 0 FROM {q(spec.name)}")  # noqa: S608
-    first_load = bool(empty and empty[0])
+    first_load = _is_empty(con, spec)
     if first_load:  # nothing to compare with: every row is new
-        cols = [
-            f"CAST(i.{q(f.name)} AS {f.sql_type}) AS {q(f.name)}"
-            if f.name in present
-            else f"CAST(? AS {f.sql_type}) AS {q(f.name)}"
-            for f in spec.fields
-        ]
-        sql = f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(cols)}, i._row, 'inserted' AS change FROM {q(view)} i"  # noqa: E501,S608
+        cols = _cast_incoming(spec, present)
+        sql = f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {cols}, i._row, 'inserted' AS change FROM {q(view)} i"  # noqa: S608
     else:
         select = []
         for f in spec.fields:

@@ -36,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .issues import Issue, ReadError
 from .normalise import header_key
-from .reader import Grid, Loaded, read_grids
+from .reader import HEADER_SCAN_ROWS, Grid, Loaded, read_grids
 from .schema import TABLES, table_specs
-from .validate import HEADER_SCAN_ROWS, IssueLog, ReadOptions, SheetTable, parse_grid
+from .validate import IssueLog, ReadOptions, SheetTable, parse_grid
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 

@@ -18,9 +18,9 @@ from .importer import ImportPlan
 from .issues import display_value
 from .mapping import Profile, Scalar, SourceSpec, TargetSpec
 from .normalise import column_index, header_key, parse_enum
-from .reader import Grid, Loaded, read_grids
+from .reader import HEADER_SCAN_ROWS, Grid, Loaded, read_grids
 from .schema import table_specs
-from .validate import HEADER_SCAN_ROWS, IssueLog, ReadOptions, SheetTable, header_cells, read_tables
+from .validate import IssueLog, ReadOptions, SheetTable, header_cells, read_tables
 
 MAX_DISTINCT = 30
 

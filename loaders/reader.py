@@ -9,15 +9,18 @@ row 1, so error messages can name the row the user will look for.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import typing
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
+import fastexcel
+import pyarrow as pa
 import python_calamine
 
 from .issues import ReadError
@@ -28,6 +31,7 @@ CSV_EXTS: Final = (".csv", ".txt", ".tsv")
 DELIMITERS: Final = (",", ";", "\t")
 # files people upload by mistake, whatever their extension says: PDF, PNG, JPEG, GIF
 NOT_SPREADSHEET_MAGIC: Final = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+HEADER_SCAN_ROWS: Final = 40  # how far down a sheet its header row is looked for
 
 Source = str | Path | bytes | BinaryIO
 
@@ -49,6 +53,29 @@ class Grid:
     @property
     def stem(self) -> str:
         return self.sheet if self.sheet is not None else Path(self.file).stem
+
+
+@dataclass
+class ColumnGrid:
+    """One worksheet as columns of text (fastexcel), row ``i`` of each column being Excel row
+    ``i + 1``; ``head`` is its first rows as cells, to find the header in. ``exact`` reads the
+    same sheet cell by cell, as a ``Grid``, for when the columns leave a doubt or there is
+    something to report (see ``loaders.columnar``)."""
+
+    file: str
+    sheet: str
+    columns: list[pa.Array]
+    height: int
+    head: list[list[object]]
+    exact: Callable[[], Grid]
+
+    @property
+    def place(self) -> str:
+        return self.sheet
+
+    @property
+    def stem(self) -> str:
+        return self.sheet
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,46 @@ def iter_grids(
     if _kind(loaded) == "csv":
         return _one(read_csv(loaded, encoding=encoding, delimiter=delimiter))
     return _prefetched(_open_workbook(loaded), loaded)
+
+
+def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Grid | ColumnGrid]:
+    """What an import reads: an ``.xlsx``/``.xlsm`` workbook as columns (``ColumnGrid``), much
+    faster than cell by cell; any other file, or a workbook fastexcel cannot open, as
+    ``iter_grids`` gives it."""
+    loaded = source if isinstance(source, Loaded) else load(source, name)
+    if not loaded.data:
+        raise ReadError("file_empty", file=loaded.name)
+    if _kind(loaded) != "workbook" or not _is_open_xml(loaded.data):
+        yield from iter_grids(loaded)
+        return
+    book = _open_workbook(loaded)
+    try:
+        reader = fastexcel.read_excel(loaded.data)
+    except Exception:  # calamine, cell by cell, says what is wrong with it
+        yield from _prefetched(book, loaded)
+        return
+    for sheet in _worksheets(book):
+        try:
+            batch = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", eager=True)
+        except Exception:  # read cell by cell, which reports what is wrong
+            yield _read_sheet(book, loaded, sheet)
+            continue
+        columns = list(batch.columns)
+        head_rows = min(batch.num_rows, HEADER_SCAN_ROWS)
+        head = [list(r) for r in zip(*(c.slice(0, head_rows).to_pylist() for c in columns), strict=True)]
+        yield ColumnGrid(
+            loaded.name, sheet, columns, batch.num_rows, head, functools.partial(_read_sheet, book, loaded, sheet)
+        )
+
+
+def _is_open_xml(data: bytes) -> bool:
+    """An .xlsx/.xlsm workbook (a zip with xl/workbook.xml), the format fastexcel reads best."""
+    import zipfile
+
+    try:
+        return "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return False
 
 
 def _kind(loaded: Loaded) -> str:
@@ -162,9 +229,14 @@ def _one(grid: Grid) -> Generator[Grid, None, None]:
     yield grid
 
 
+def _worksheets(book: python_calamine.CalamineWorkbook) -> list[str]:
+    """The names of the worksheets, in order (chart sheets hold no table)."""
+    return [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+
+
 def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Generator[Grid, None, None]:
     """The worksheets in order, each read on a worker thread one step ahead of the caller."""
-    names = [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    names = _worksheets(book)
     if not names:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-read") as pool:

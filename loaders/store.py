@@ -30,6 +30,7 @@ from .schema import TABLES, FieldSpec, TableSpec, table_specs
 SCHEMA_VERSION: Final = 2
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
+CHECKPOINT_THRESHOLD: Final = "128MB"
 
 
 def default_db_path() -> Path:
@@ -45,6 +46,11 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
     if not read_only:
+        # A commit goes to the write-ahead log; past this size DuckDB folds the log into the file
+        # (a checkpoint) before the commit returns. The default, 16 MB, would make the upload of
+        # a ministry-scale workbook (about 55 MB of log) wait for that; at 128 MB it happens at a
+        # later commit or when the store is closed.
+        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         ensure_schema(con)
     return con
 

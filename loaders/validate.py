@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from i18n import all_languages
 
+from .columnar import ArrowCells, parse_arrow
 from .issues import EnumValues, Issue, Level, Tr, TrList, display_value
 from .normalise import (
     Parsed,
@@ -32,10 +33,9 @@ from .normalise import (
     parse_text,
     table_for_name,
 )
-from .reader import Grid
+from .reader import HEADER_SCAN_ROWS, ColumnGrid, Grid
 from .schema import FieldSpec, TableSpec, table_specs
 
-HEADER_SCAN_ROWS: Final = 40
 MAX_ISSUES_PER_KIND: Final = 200
 
 KnownKeys = Callable[[str], set[str]]
@@ -137,12 +137,13 @@ def template_sheets() -> frozenset[str]:
     return frozenset(header_key(n) for n in names)
 
 
-def locate(grid: Grid) -> Located | None:
+def locate(grid: Grid | ColumnGrid) -> Located | None:
     """The table this grid holds and the row of its header, or None if it holds none."""
     named = table_for_name(grid.stem)
     candidates = [named] if named else list(table_specs())
     best: tuple[float, int, str] | None = None
-    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
+    head = grid.head if isinstance(grid, ColumnGrid) else grid.rows[:HEADER_SCAN_ROWS]
+    for i, row in enumerate(head):
         keys = {header_key(c) for c in row if isinstance(c, str) and c.strip()}
         if len(keys) < 2:
             continue
@@ -529,6 +530,8 @@ def _typed(f: FieldSpec, values: pd.Series) -> pd.Series:
             return pd.to_numeric(values).astype("float64")
         case "integer":
             return pd.to_numeric(values).astype("Int64")
+        case _ if isinstance(values.dtype, pd.ArrowDtype):
+            return values  # text read as columns stays in Arrow, a blank as null
         case _:
             return values.astype(object).where(values.notna(), None)
 
@@ -537,12 +540,23 @@ def _typed(f: FieldSpec, values: pd.Series) -> pd.Series:
 # The whole upload
 
 
-def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = ReadOptions()) -> list[SheetTable]:
-    """Recognise and parse every grid; unknown and empty sheets are warnings."""
+def read_tables(
+    grids: Iterable[Grid | ColumnGrid], log: IssueLog, options: ReadOptions = ReadOptions()
+) -> list[SheetTable]:
+    """Recognise and parse every grid; unknown and empty sheets are warnings. A sheet read as
+    columns is parsed whole when it has nothing to report, else read again cell by cell."""
     out = []
-    for grid in grids:
-        if header_key(grid.stem) in template_sheets():
+    for sheet in grids:
+        if header_key(sheet.stem) in template_sheets():
             continue
+        if isinstance(sheet, ColumnGrid):
+            fast = parse_columns(sheet, options)
+            if fast is not None:
+                out.append(fast)
+                continue
+            grid = sheet.exact()
+        else:
+            grid = sheet
         if not any(not _is_blank(c) for r in grid.rows for c in r):
             log.add(Issue("warning", "empty_sheet", grid.file, grid.place))
             continue
@@ -570,6 +584,35 @@ def read_tables(grids: Iterable[Grid], log: IssueLog, options: ReadOptions = Rea
         if table is not None:
             out.append(table)
     return out
+
+
+def parse_columns(grid: ColumnGrid, options: ReadOptions = ReadOptions()) -> SheetTable | None:
+    """The table a sheet read as columns holds, when it reads without a doubt and without a
+    single issue; None sends it to the exact path (``parse_grid``), which gives the messages."""
+    if grid.height == 0 or all(c.null_count == len(c) for c in grid.columns):
+        return None
+    located = locate(grid)
+    if located is None:
+        return None
+    table, header_idx = located.table, located.header_idx
+    where, header_row = (grid.file, grid.place), header_idx + 1
+    scratch = IssueLog()  # anything in it sends the sheet to the exact path
+    field_col, written = recognise_columns(grid.head[header_idx], table, where, header_row, scratch)
+    missing_columns(table, field_col, where, header_row, scratch)
+    if scratch.issues:
+        return None
+    parsed_cols: list[ParsedColumn] = []
+    for f in table_specs()[table].fields:
+        if f.name not in field_col:
+            continue
+        column = grid.columns[field_col[f.name]].slice(header_idx + 1)
+        parsed = parse_arrow(f, column, dayfirst=options.dayfirst, decimal_comma=options.decimal_comma)
+        if parsed is None:
+            return None
+        parsed_cols.append((f, ArrowCells(column), parsed, written[f.name]))
+    n = grid.height - header_idx - 1
+    result = finish_table(table, where, header_idx, n, parsed_cols, set(field_col), written, scratch)
+    return None if scratch.issues else result
 
 
 def _required_labels(table: str) -> TrList:
