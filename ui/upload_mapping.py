@@ -20,9 +20,8 @@ from loaders import mapping_builder as mb
 from loaders.importer import ImportPlan
 from loaders.issues import ReadError
 from loaders.mapping import Profile, Scalar, load_profile
-from loaders.reader import Grid, Loaded, read_grids
+from loaders.reader import HEADER_SCAN_ROWS, Grid, Loaded, read_grids
 from loaders.schema import ENUM_CATALOG, TABLES, FieldSpec, table_specs
-from loaders.validate import HEADER_SCAN_ROWS
 
 from .session import lang, tr
 from .upload_view import labelled, mappings_dir
