@@ -6,10 +6,12 @@ instead. Asked for text, it writes a date cell as ``2026-11-23 00:00:00``, a num
 shortest decimal (``1234.5``, never with an exponent) and a TRUE/FALSE cell as ``true``/``false``.
 
 A column parses here to exactly what ``normalise`` makes of calamine's cells, or to None:
-- text that only a typed cell writes (a date cell's form, a boolean's) in a text column, a plain
-  number in a date column (an Excel serial, or digits typed as text?): only the cell's type can
-  tell, so the caller reads the sheet again cell by cell;
-- every other form goes to the same parsers the exact path uses, on the text the user typed.
+- text that only a typed cell writes (a date cell's form, a boolean's) in a text column, or a
+  time of day in a date column: only the cell's type can tell, so the caller reads the sheet
+  again cell by cell;
+- every other form goes to the same parsers the exact path uses, on the text as written. A number
+  in a date column reads as unreadable text there, and the exact path, which sees that the cell
+  was a number, reads it as an Excel serial.
 
 The caller (``validate.read_tables``) also falls back to the exact path for any sheet that has
 anything to report, so what a user is told always comes from the exact path.
@@ -157,9 +159,7 @@ def _dates(text: pa.Array, dayfirst: bool) -> Parsed | None:
     cell = _mask(pc.match_substring_regex(text, CELL_DATE))
     if cell.any() and _mask(pc.less(pc.utf8_slice_codeunits(text, 0, 4), "1900"))[cell].any():
         return None  # a time of day (fastexcel dates it 1899-12-31): not a date, says calamine
-    rest = ~cell & ~blank
-    if (rest & _mask(pc.match_substring_regex(text, PLAIN_NUMBER))).any():
-        return None  # an Excel serial, or digits typed as text: only the cell's type can tell
+    rest = ~cell & ~blank  # text, or a number cell (an Excel serial?), which reads as unreadable
     day = pc.strptime(pc.utf8_slice_codeunits(text, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
     out = np.array(pc.if_else(pa.array(cell), day, None).to_numpy(zero_copy_only=False), dtype="datetime64[s]")
     at = np.flatnonzero(rest)
