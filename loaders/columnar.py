@@ -47,7 +47,9 @@ PYTHON_ONLY_SPACE: Final = (
 def parse_arrow(f: FieldSpec, column: pa.Array, *, dayfirst: bool, decimal_comma: bool) -> Parsed | None:
     """``column`` (text, null for an empty cell) parsed as field ``f``; None when only the
     cells' types could say how."""
-    text = pc.utf8_trim_whitespace(pc.fill_null(column.cast(pa.string()), ""))
+    # stripped of the whitespace both Python and Arrow know; cells that still look odd go to the
+    # exact path's parsers, which strip the rest
+    text = pc.utf8_trim(pc.fill_null(column.cast(pa.string()), ""), _ASCII_SPACE)
     match f.kind:
         case "text":
             if _any(text, TYPED_IN_TEXT):
@@ -112,6 +114,11 @@ def _series(text: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(text))
 
 
+def _blank(parsed: Parsed, n: int) -> np.ndarray:
+    """Cells the exact path's parser found blank (whitespace only Python strips)."""
+    return np.zeros(n, dtype=bool) if parsed.blank is None else parsed.blank.to_numpy(dtype=bool)
+
+
 def _any(text: pa.Array, pattern: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(text, pattern)).as_py())
 
@@ -140,6 +147,7 @@ def _numbers(text: pa.Array, f: FieldSpec, decimal_comma: bool) -> Parsed:
         )
         out[at] = typed.values.to_numpy(dtype="float64", na_value=np.nan)
         bad[at] = typed.bad.to_numpy(dtype=bool)
+        blank[at] = _blank(typed, len(at))
         if typed.note is not None:
             note[at] = typed.note.to_numpy(dtype=bool)
     if f.kind == "integer":
@@ -166,4 +174,5 @@ def _dates(text: pa.Array, dayfirst: bool) -> Parsed | None:
     if len(at):
         typed = parse_date(text.take(pa.array(at, type=pa.int64())).to_pylist(), dayfirst=dayfirst)
         out[at] = typed.values.to_numpy(dtype="datetime64[s]")
+        blank[at] = _blank(typed, len(at))
     return Parsed(pd.Series(out), pd.Series(~blank & np.isnat(out)), blank=pd.Series(blank))
