@@ -49,16 +49,17 @@ def parse_arrow(f: FieldSpec, column: pa.Array, *, dayfirst: bool, decimal_comma
     cells' types could say how."""
     # stripped of the whitespace both Python and Arrow know; cells that still look odd go to the
     # exact path's parsers, which strip the rest
-    text = pc.utf8_trim(pc.fill_null(column.cast(pa.string()), ""), _ASCII_SPACE)
+    raw = pc.fill_null(column.cast(pa.string()), "")
+    text = pc.utf8_trim(raw, _ASCII_SPACE)
     match f.kind:
         case "text":
             if _any(text, TYPED_IN_TEXT):
                 return None
-            texts = _texts(column, person=f.person)
+            texts = _texts(raw, text, person=f.person)
             return None if texts is None else _parsed_texts(texts)
         case "enum":
             assert f.enum is not None
-            texts = _texts(column)
+            texts = _texts(raw, text)
             return None if texts is None else _enums(texts, f.enum)
         case "number" | "integer":
             return _numbers(text, f, decimal_comma)
@@ -77,14 +78,13 @@ class ArrowCells:
         return self.column[i].as_py()
 
 
-def _texts(column: pa.Array, *, person: bool = False) -> pa.Array | None:
-    """``normalise.parse_text`` in Arrow: text stripped, a name's inner spaces collapsed, a blank
-    cell null. Arrow strips ASCII whitespace; None when a cell holds whitespace only Python knows
-    (a no-break space at an end, or inside a name), which the exact path then strips."""
-    raw = pc.fill_null(column.cast(pa.string()), "")
+def _texts(raw: pa.Array, text: pa.Array, *, person: bool = False) -> pa.Array | None:
+    """``normalise.parse_text`` in Arrow, from the cells as written (``raw``) and stripped of
+    ASCII whitespace (``text``): a name's inner spaces collapsed, a blank cell null. None when a
+    cell holds whitespace only Python knows (a no-break space at an end, or inside a name), which
+    the exact path then strips."""
     if person and _any(raw, PYTHON_ONLY_SPACE):
         return None
-    text = pc.utf8_trim(raw, _ASCII_SPACE)
     ends = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1), "")
     if _any(ends, PYTHON_ONLY_SPACE):
         return None

@@ -137,7 +137,7 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
     loaded = source if isinstance(source, Loaded) else load(source, name)
     if not loaded.data:
         raise ReadError("file_empty", file=loaded.name)
-    if _kind(loaded) != "workbook" or not _is_open_xml(loaded.data):
+    if _kind(loaded) != "open_xml":
         yield from iter_grids(loaded)
         return
     book = _open_workbook(loaded)
@@ -160,24 +160,19 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
         )
 
 
-def _is_open_xml(data: bytes) -> bool:
-    """An .xlsx/.xlsm workbook (a zip with xl/workbook.xml), the format fastexcel reads best."""
-    import zipfile
-
-    try:
-        return "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except zipfile.BadZipFile:
-        return False
-
-
 def _kind(loaded: Loaded) -> str:
+    """ "open_xml" (.xlsx/.xlsm, what fastexcel reads best), "workbook" (any other spreadsheet
+    calamine reads) or "csv"; a file that is none of them is refused."""
     ext = Path(loaded.name).suffix.casefold()
     head = loaded.data[:8]
     if head.startswith(NOT_SPREADSHEET_MAGIC):
         raise ReadError("not_a_spreadsheet", file=loaded.name)
-    if head.startswith(b"PK") and _zip_is_other_document(loaded.data):
-        raise ReadError("not_a_spreadsheet", file=loaded.name)
-    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"PK"):
+        names = _zip_names(loaded.data)
+        if _is_other_document(names):
+            raise ReadError("not_a_spreadsheet", file=loaded.name)
+        return "open_xml" if "xl/workbook.xml" in names else "workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "workbook"
     if ext in SPREADSHEET_EXTS:
         return "workbook"  # calamine will say what is wrong with it
@@ -186,14 +181,18 @@ def _kind(loaded: Loaded) -> str:
     raise ReadError("not_a_spreadsheet", file=loaded.name)
 
 
-def _zip_is_other_document(data: bytes) -> bool:
-    """A Word document or a presentation (also zip files), not a workbook."""
+def _zip_names(data: bytes) -> set[str]:
+    """The files inside a zip; none for a damaged one (a damaged workbook: calamine says so)."""
     import zipfile
 
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        return set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile:
-        return False  # a damaged workbook: calamine says so
+        return set()
+
+
+def _is_other_document(names: set[str]) -> bool:
+    """A Word document or a presentation (also zip files), not a workbook."""
     return not names & {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} and bool(
         names & {"word/document.xml", "ppt/presentation.xml"}
     )
