@@ -32,6 +32,7 @@ import python_calamine
 
 from bench import make_ministry
 from loaders import store
+from loaders.access import open_demo
 from loaders.importer import ImportPlan, _stage_all, commit, import_files, sha256
 from loaders.reader import iter_sheets, load
 from loaders.store import known_keys
@@ -97,7 +98,7 @@ def full_import(path: Path, tmp: Path) -> tuple[float, float, float, float, Impo
     checkpoint that folds its log into the file."""
     con = fresh_store(tmp, "bench.duckdb")
     try:
-        wall, cpu, (plan, batch) = timed(lambda: import_files(con, [path], user="bench"))
+        wall, cpu, (plan, batch) = timed(lambda: import_files(con, [path], actor=open_demo("bench")))
         assert plan.ok, [str(i) for i in plan.issues[:10]]
         assert batch is not None
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -154,7 +155,7 @@ def breakdown(path: Path, tmp: Path) -> tuple[dict[str, float], dict[str, float]
         assert validation.ok, [str(i) for i in validation.errors[:10]]
         plan = ImportPlan([store.FileRecord(loaded.name, digest, len(loaded.data))], validation)
         plan.diffs = stage("diff", lambda: _stage_all(con, validation, keep=False))
-        batch = stage("commit", lambda: commit(con, plan, "bench"))
+        batch = stage("commit", lambda: commit(con, plan, open_demo("bench")))
         assert batch is not None
         stage("checkpoint", lambda: con.execute("CHECKPOINT"))
     finally:

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench import make_ministry
 from loaders import store
+from loaders.access import open_demo
 from loaders.importer import import_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def run(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ministry.duckdb"
         con = store.connect(db)
-        plan, batch = import_files(con, [args.file], user="bench")
+        plan, batch = import_files(con, [args.file], actor=open_demo("bench"))
         assert batch is not None, [i.message("en") for i in plan.issues[:5]]
         con.close()
         os.environ["PMO_DB"] = str(db)

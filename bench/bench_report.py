@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import make_ministry
 from loaders import store
+from loaders.access import open_demo
 from loaders.importer import import_files
 from metrics.report import picture, to_json
 from pmo.cli import main as cli
@@ -48,7 +49,7 @@ def run(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "ministry.duckdb"
         con = store.connect(db)
         t = time.perf_counter()
-        plan, batch = import_files(con, [args.file], user="bench")
+        plan, batch = import_files(con, [args.file], actor=open_demo("bench"))
         assert batch is not None, [i.message("en") for i in plan.issues[:5]]
         print(f"imported {args.file.name} in {time.perf_counter() - t:.2f} s")
         sizes = {

@@ -2,7 +2,10 @@
 
 ``prepare`` writes nothing: it reads and checks the files and works out, per table, which rows
 are new, changed or unchanged (with the changed values side by side). ``commit`` writes one
-batch in one transaction. A file already imported byte for byte is reported and skipped.
+batch in one transaction, with its audit row. A file already imported byte for byte is reported
+and skipped. Each file is read in a child process under the import limits (``loaders.sandbox``),
+so a hostile file becomes a message, never a crash of the caller. Who may write what is checked
+here (``loaders.access``): a manager's upload may hold only the rows of their own projects.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from . import audit, limits, sandbox
+from .access import AccessDenied, Actor, Right, foreign_rows
 from .issues import Issue, ReadError
 from .reader import Loaded, Source, iter_sheets, load
 from .schema import TableSpec, table_specs
@@ -23,6 +28,7 @@ from .store import (
     FileRecord,
     TableCounts,
     bump_data_version,
+    data_version,
     fetch_one,
     find_applied,
     key_exprs,
@@ -49,12 +55,17 @@ class TableDiff:
     changes: pd.DataFrame  # key, column, old, new — one line per changed value
 
 
+class StalePlan(RuntimeError):
+    """The store changed between the check and the confirmation: the upload must be checked again."""
+
+
 @dataclass
 class ImportPlan:
     files: list[FileRecord]
     validation: Validation
     skipped: list[Issue] = field(default_factory=list)
     diffs: dict[str, TableDiff] = field(default_factory=dict)
+    data_version: int | None = None  # of the store it was checked against
 
     @property
     def issues(self) -> list[Issue]:
@@ -73,6 +84,42 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def parse_file(loaded: Loaded, mapping: SheetSource | None, options: ReadOptions) -> tuple[list[SheetTable], IssueLog]:
+    """One file's sheets as tables of the contract, and what is wrong with them (runs in the
+    reader's child process: nothing here touches the store)."""
+    log = IssueLog()
+    try:
+        if mapping is not None:
+            return mapping.read(loaded, log), log
+        return read_tables(iter_sheets(loaded), log, options), log
+    except ReadError as exc:
+        log.add(exc.issue())
+        return [], log
+
+
+def read_files(
+    files: Sequence[Loaded],
+    *,
+    mapping: SheetSource | None = None,
+    options: ReadOptions = ReadOptions(),
+    bounds: limits.Limits | None = None,
+) -> tuple[list[SheetTable], IssueLog]:
+    """Every file read in a child process of its own under ``bounds`` (the import limits)."""
+    bounds = bounds or limits.Limits()
+    log = IssueLog()
+    sheets: list[SheetTable] = []
+    for f in files:
+        try:
+            limits.check_size(f.name, len(f.data), bounds)
+            got, sub = sandbox.run(parse_file, f, mapping, options, file=f.name, limits=bounds)
+        except ReadError as exc:
+            log.add(exc.issue())
+            continue
+        sheets.extend(got)
+        log.merge(sub)
+    return sheets, log
+
+
 def prepare(
     con: duckdb.DuckDBPyConnection,
     sources: Sequence[Source | Loaded],
@@ -80,18 +127,27 @@ def prepare(
     mapping: SheetSource | None = None,
     options: ReadOptions = ReadOptions(),
     stage: bool = True,
+    actor: Actor | None = None,
+    already_read: tuple[list[SheetTable], IssueLog] | None = None,
 ) -> ImportPlan:
     """Read and check ``sources`` against the store; nothing is written.
 
     With ``stage`` (the default) the plan also says, per table, what would be new, changed and
     unchanged; ``import_files`` skips that when it commits right away (the commit works it out
-    inside its transaction anyway)."""
-    files = [s if isinstance(s, Loaded) else load(s) for s in sources]
-    log = IssueLog()
+    inside its transaction anyway). With ``actor``, the rows the actor may not write are errors
+    (a manager's upload may hold only their projects' rows). The files are read under the
+    store's import limits (settings ``import_*``), unless ``already_read`` brings what
+    ``read_files`` made of them (the command line reads before it opens the store)."""
     skipped: list[Issue] = []
     records: list[FileRecord] = []
-    sheets: list[SheetTable] = []
-    for f in files:
+    todo: list[Loaded] = []
+    log = IssueLog()
+    for source in sources:
+        try:
+            f = source if isinstance(source, Loaded) else load(source)
+        except ReadError as exc:
+            log.add(exc.issue())
+            continue
         digest = sha256(f.data)
         earlier = find_applied(con, digest)
         if earlier is not None:
@@ -105,82 +161,133 @@ def prepare(
             )
             continue
         records.append(FileRecord(f.name, digest, len(f.data)))
-        try:
-            if mapping is not None:
-                sheets.extend(mapping.read(f, log))
-            else:
-                sheets.extend(read_tables(iter_sheets(f), log, options))
-        except ReadError as exc:
-            log.add(exc.issue())
+        todo.append(f)
+    if already_read is None:
+        sheets, read_log = read_files(todo, mapping=mapping, options=options, bounds=import_limits(con))
+    else:
+        names = {f.name for f in todo}
+        sheets = [s for s in already_read[0] if s.file in names]
+        read_log = IssueLog()
+        read_log.merge(already_read[1], keep=lambda i: i.file in names)
+    log.merge(read_log)
     validation = combine(sheets, log, lambda table: known_keys(con, table))
-    plan = ImportPlan(records, validation, skipped)
+    plan = ImportPlan(records, validation, skipped, data_version=data_version(con))
     if records and validation.ok and not any(len(v) for v in validation.tables.values()):
         validation.issues.append(Issue("error", "no_data", ", ".join(r.name for r in records)))
+    if actor is not None:
+        validation.issues.extend(foreign_rows(con, actor, validation.tables, _headers(validation)))
     if stage and plan.ok and validation.tables:
         plan.diffs = _stage_all(con, validation, keep=False)
     return plan
 
 
-def commit(con: duckdb.DuckDBPyConnection, plan: ImportPlan, user: str) -> int | None:
-    """Write ``plan`` as one batch, all or nothing; None when there is nothing to write."""
+def import_limits(con: duckdb.DuckDBPyConnection) -> limits.Limits:
+    """The import limits in force: the store's settings ``import_*`` over the defaults."""
+    return limits.from_settings(_stored_limits(con))
+
+
+def _stored_limits(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    rows = con.execute("SELECT key, value FROM settings WHERE starts_with(key, ?)", [limits.SETTING_PREFIX]).fetchall()
+    return {str(k): float(v) for k, v in rows}
+
+
+def _headers(v: Validation) -> dict[tuple[str, str, str], str]:
+    """(file, sheet, field) → the header as the user wrote it, for messages."""
+    return {(s.file, s.place, name): header for s in v.sources for name, header in s.headers.items()}
+
+
+def commit(con: duckdb.DuckDBPyConnection, plan: ImportPlan, actor: Actor) -> int | None:
+    """Write ``plan`` as one batch with its audit row, all or nothing; None when there is nothing
+    to write. Refused (``AccessDenied``) when the actor may not upload, or holds rows of projects
+    that are not theirs; ``StalePlan`` when the store changed since the plan was checked."""
+    actor.require(Right.UPLOAD, Right.UPLOAD_OWN)
     if not plan.ok:
         raise ValueError("a plan with errors cannot be committed")
     if not plan.files:
         return None
     now = dt.datetime.now()
     with transaction(con):
+        if plan.data_version is not None and data_version(con) != plan.data_version:
+            raise StalePlan(f"checked against data version {plan.data_version}, the store is at {data_version(con)}")
+        foreign = foreign_rows(con, actor, plan.validation.tables)
+        if foreign:
+            raise AccessDenied(actor, Right.UPLOAD, tuple(sorted({str(i.params["project"]) for i in foreign})))
         for r in plan.files:
             if find_applied(con, r.sha256) is not None:
                 raise ValueError(f"{r.name} was imported meanwhile")
-        row = fetch_one(con, "SELECT nextval('batch_seq')")
-        assert row is not None
-        batch_id = int(str(row[0]))
-        names = ", ".join(r.name for r in plan.files)
-        combined = r.sha256 if len(plan.files) == 1 else sha256("".join(sorted(f.sha256 for f in plan.files)).encode())
-        con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, 'applied', NULL, NULL)",
-            [batch_id, now, user, names, combined],
+        batch_id, diffs = write_batch(con, plan.validation, plan.files, actor, now)
+        audit.record(
+            con,
+            actor,
+            "import",
+            str(batch_id),
+            {
+                "files": [{"name": r.name, "sha256": r.sha256, "bytes": r.size} for r in plan.files],
+                "rows": {t: [d.counts.inserted, d.counts.changed, d.counts.unchanged] for t, d in diffs.items()},
+            },
+            at=now,
         )
-        con.executemany(
-            "INSERT INTO batch_files VALUES (?, ?, ?, ?)",
-            [[batch_id, r.name, r.sha256, r.size] for r in plan.files],
-        )
-        diffs = _write_first_loads(con, plan.validation, batch_id)
-        staged = _stage_all(con, plan.validation, keep=True, skip=set(diffs))
-        diffs.update(staged)
-        for table, d in staged.items():
-            spec = table_specs()[table]
-            cols = ", ".join(q(f.name) for f in spec.fields)
-            con.execute(
-                f"INSERT INTO {q('h_' + table)} ({cols}, _batch) "  # noqa: S608 - identifiers from the schema
-                f"SELECT {cols}, ? FROM {q('stage_' + table)} WHERE change <> 'unchanged'",
-                [batch_id],
-            )
-            con.execute(
-                "INSERT INTO batch_stats VALUES (?, ?, ?, ?, ?)",
-                [batch_id, table, d.counts.inserted, d.counts.changed, d.counts.unchanged],
-            )
-            upsert_current(con, spec, f"stage_{table}", batch_id)
-            con.execute(f"DROP TABLE {q('stage_' + table)}")
-        bump_data_version(con)
     plan.diffs = diffs
     return batch_id
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection, v: Validation, files: Sequence[FileRecord], actor: Actor, now: dt.datetime
+) -> tuple[int, dict[str, TableDiff]]:
+    """The rows of ``v`` as a new batch (inside the caller's transaction, after its checks)."""
+    row = fetch_one(con, "SELECT nextval('batch_seq')")
+    assert row is not None
+    batch_id = int(str(row[0]))
+    names = ", ".join(r.name for r in files)
+    combined = files[0].sha256 if len(files) == 1 else sha256("".join(sorted(f.sha256 for f in files)).encode())
+    con.execute(
+        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, 'applied', NULL, NULL)",
+        [batch_id, now, actor.label, names, combined],
+    )
+    con.executemany(
+        "INSERT INTO batch_files VALUES (?, ?, ?, ?)",
+        [[batch_id, r.name, r.sha256, r.size] for r in files],
+    )
+    diffs = _write_first_loads(con, v, batch_id)
+    staged = _stage_all(con, v, keep=True, skip=set(diffs))
+    diffs.update(staged)
+    for table, d in staged.items():
+        spec = table_specs()[table]
+        cols = ", ".join(q(f.name) for f in spec.fields)
+        con.execute(
+            f"INSERT INTO {q('h_' + table)} ({cols}, _batch) "  # noqa: S608 - identifiers from the schema
+            f"SELECT {cols}, ? FROM {q('stage_' + table)} WHERE change <> 'unchanged'",
+            [batch_id],
+        )
+        con.execute(
+            "INSERT INTO batch_stats VALUES (?, ?, ?, ?, ?)",
+            [batch_id, table, d.counts.inserted, d.counts.changed, d.counts.unchanged],
+        )
+        upsert_current(con, spec, f"stage_{table}", batch_id)
+        con.execute(f"DROP TABLE {q('stage_' + table)}")
+    bump_data_version(con)
+    return batch_id, diffs
 
 
 def import_files(
     con: duckdb.DuckDBPyConnection,
     sources: Sequence[Source | Loaded],
     *,
-    user: str,
+    actor: Actor,
     mapping: SheetSource | None = None,
     dry_run: bool = False,
     options: ReadOptions = ReadOptions(),
+    already_read: tuple[list[SheetTable], IssueLog] | None = None,
 ) -> tuple[ImportPlan, int | None]:
     """Prepare and, when clean and not a dry run, commit."""
-    plan = prepare(con, sources, mapping=mapping, options=options, stage=dry_run)
+    if not dry_run:
+        actor.require(Right.UPLOAD, Right.UPLOAD_OWN)
+    plan = prepare(
+        con, sources, mapping=mapping, options=options, stage=dry_run, actor=actor, already_read=already_read
+    )
     if not plan.ok or dry_run:
         return plan, None
-    return plan, commit(con, plan, user)
+    return plan, commit(con, plan, actor)
 
 
 # --------------------------------------------------------------------------------------------

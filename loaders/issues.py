@@ -27,6 +27,13 @@ class TrList(NamedTuple):
     keys: tuple[str, ...]
 
 
+class TrValue(NamedTuple):
+    """A parameter that is a catalog text with one ``{value}`` of its own."""
+
+    key: str
+    value: object
+
+
 class EnumValues(NamedTuple):
     """A parameter listing the values of an enum in the user's language."""
 
@@ -36,6 +43,8 @@ class EnumValues(NamedTuple):
 def _render(value: object, lang: str) -> str:
     if isinstance(value, Tr):
         return t(value.key, lang)
+    if isinstance(value, TrValue):
+        return t(value.key, lang, value=value.value)
     if isinstance(value, TrList):
         return ", ".join(t(k, lang) for k in value.keys)
     if isinstance(value, Issue):

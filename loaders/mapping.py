@@ -32,6 +32,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .issues import Issue, ReadError
@@ -41,6 +42,17 @@ from .schema import TABLES, table_specs
 from .validate import IssueLog, ReadOptions, SheetTable, parse_grid
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+def null_pattern(pattern: str) -> re2._Regexp:
+    """A profile's regex, compiled by RE2: matching takes time linear in the cell's length, so a
+    pattern like ``^(a+)+$`` cannot stall an import (Python's ``re`` backtracks exponentially);
+    case is ignored. Back-references and look-arounds, which need backtracking, are refused."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
 
 ColumnSource = str | list[str]
 Scalar = str | int | float | bool
@@ -62,9 +74,9 @@ class SourceSpec(BaseModel):
     def _regexes(cls, values: list[str]) -> list[str]:
         for v in values:
             try:
-                re.compile(v)
-            except re.error as exc:  # not a ValueError: pydantic would let it escape as it is
-                raise ValueError(f"{v!r} is not a regular expression: {exc}") from exc
+                null_pattern(v)
+            except re2.error as exc:  # not a ValueError: pydantic would let it escape as it is
+                raise ValueError(f"{v!r} is not a regular expression RE2 accepts: {exc}") from exc
         return values
 
 
@@ -190,7 +202,7 @@ class Profile(BaseModel):
 
         headers = header_cells(grid.rows[header_idx]) if header_idx < len(grid.rows) else []
         position = {header_key(h): j for j, h in enumerate(headers) if h}
-        nulls = [re.compile(p, re.IGNORECASE) for p in self.source.null_values]
+        nulls = [null_pattern(p) for p in self.source.null_values]
         width = len(headers)
         rows = [list(r[:width]) + [""] * (width - len(r)) for r in grid.rows]
         if nulls:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from .importer import ImportPlan
@@ -131,17 +130,6 @@ def profile_stem(name: str) -> str:
     """A safe file name (no folder, no dots) for a profile called ``name``; letters in any script."""
     stem = _NOT_IN_NAME.sub("_", name.strip().casefold()).strip("_-")
     return stem[:60] or "profile"
-
-
-def save_profile(profile: Profile, folder: str | Path, name: str, *, overwrite: bool = False) -> Path:
-    """Write ``profile`` as ``<folder>/<profile_stem(name)>.toml``; FileExistsError unless
-    ``overwrite`` when that file is there."""
-    target = Path(folder) / f"{profile_stem(name)}.toml"
-    if target.exists() and not overwrite:
-        raise FileExistsError(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(profile.to_toml(), encoding="utf-8")
-    return target
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from typing import BinaryIO, Final
 
 import fastexcel
 import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
+from . import limits
 from .issues import ReadError
 from .normalise import header_key, known_header_keys
 
@@ -127,6 +129,7 @@ def iter_grids(
         raise ReadError("file_empty", file=loaded.name)
     if _kind(loaded) == "csv":
         return _one(read_csv(loaded, encoding=encoding, delimiter=delimiter))
+    limits.check_workbook(loaded.name, loaded.data, limits.active())
     return _prefetched(_open_workbook(loaded), loaded)
 
 
@@ -140,6 +143,8 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
     if _kind(loaded) != "open_xml":
         yield from iter_grids(loaded)
         return
+    bounds = limits.active()
+    limits.check_workbook(loaded.name, loaded.data, bounds)
     book = _open_workbook(loaded)
     try:
         reader = fastexcel.read_excel(loaded.data)
@@ -148,16 +153,35 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
         return
     for sheet in _worksheets(book):
         try:
-            batch = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", eager=True)
+            batch = reader.load_sheet(
+                sheet, header_row=None, skip_rows=0, n_rows=bounds.rows + 1, dtypes="string", eager=True
+            )
         except Exception:  # read cell by cell, which reports what is wrong
             yield _read_sheet(book, loaded, sheet)
             continue
         columns = list(batch.columns)
+        if batch.num_rows > bounds.rows:  # read only up to the limit: the message names the real last cell
+            _check_real_extent(book, loaded, sheet, bounds)
+        limits.check_extent(loaded.name, sheet, batch.num_rows, len(columns), bounds)
+        longest = max((pc.max(pc.utf8_length(c)).as_py() or 0 for c in columns if len(c)), default=0)
+        limits.check_cell_chars(loaded.name, sheet, longest, bounds)
         head_rows = min(batch.num_rows, HEADER_SCAN_ROWS)
         head = [list(r) for r in zip(*(c.slice(0, head_rows).to_pylist() for c in columns), strict=True)]
         yield ColumnGrid(
             loaded.name, sheet, columns, batch.num_rows, head, functools.partial(_read_sheet, book, loaded, sheet)
         )
+
+
+def _check_real_extent(
+    book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet: str, bounds: limits.Limits
+) -> None:
+    """The sheet's last cell as calamine finds it, against the limits (a sheet that is too long)."""
+    try:
+        end = book.get_sheet_by_name(sheet).end
+    except Exception:  # the check below, on what fastexcel read, still refuses the sheet
+        return
+    if end is not None:
+        limits.check_extent(loaded.name, sheet, end[0] + 1, end[1] + 1, bounds)
 
 
 def _kind(loaded: Loaded) -> str:
@@ -215,13 +239,28 @@ def _open_workbook(loaded: Loaded) -> python_calamine.CalamineWorkbook:
 
 
 def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet_name: str) -> Grid:
+    """One sheet cell by cell, from A1 (so row ``i`` is Excel row ``i + 1``), within the limits:
+    its last cell is checked before the grid up to it is made."""
+    bounds = limits.active()
     try:
         sheet = book.get_sheet_by_name(sheet_name)
+    except Exception as exc:
+        raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
+    end = sheet.end
+    if end is not None:
+        limits.check_extent(loaded.name, sheet_name, end[0] + 1, end[1] + 1, bounds)
+    try:
         rows = typing.cast(list[list[object]], sheet.to_python(skip_empty_area=False))
         merged = list(sheet.merged_cell_ranges or [])
     except Exception as exc:
         raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
+    limits.check_cell_chars(loaded.name, sheet_name, _longest(rows), bounds)
     return Grid(loaded.name, sheet_name, rows, merged)
+
+
+def _longest(rows: list[list[object]]) -> int:
+    """The length of the longest text cell."""
+    return max((len(c) for r in rows for c in r if isinstance(c, str)), default=0)
 
 
 def _one(grid: Grid) -> Generator[Grid, None, None]:
@@ -305,8 +344,21 @@ def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | No
     if "\x00" in text:
         raise ReadError("not_a_spreadsheet", file=loaded.name)
     delim = delimiter or sniff_delimiter(text)
+    bounds = limits.active()
+    # a field longer than the csv module's own limit stops the reader: make that limit ours
+    csv.field_size_limit(max(csv.field_size_limit(), bounds.cell_chars + 1))
+    rows: list[list[object]] = []
+    width = 0
     try:
-        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+            rows.append(list(record))
+            width = max(width, len(record))
+            if len(rows) > bounds.rows:
+                limits.check_extent(loaded.name, loaded.name, len(rows), width, bounds)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            limits.check_cell_chars(loaded.name, loaded.name, csv.field_size_limit() + 1, bounds)
         raise ReadError("csv_broken", file=loaded.name, reason=str(exc)) from exc
+    limits.check_extent(loaded.name, loaded.name, len(rows), width, bounds)
+    limits.check_cell_chars(loaded.name, loaded.name, _longest(rows), bounds)
     return Grid(loaded.name, None, rows)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
+import time
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,16 @@ from typing import Final
 import duckdb
 import pandas as pd
 
+from . import audit
+from .access import Actor, Right
 from .schema import TABLES, FieldSpec, TableSpec, table_specs
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
 CHECKPOINT_THRESHOLD: Final = "128MB"
+#: how long a command or a page waits for another process to let go of the store (``PMO_BUSY_WAIT``)
+BUSY_WAIT_DEFAULT: Final = 30.0
 
 
 def default_db_path() -> Path:
@@ -53,6 +59,192 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         ensure_schema(con)
     return con
+
+
+# --------------------------------------------------------------------------------------------
+# Sharing the file between processes
+#
+# DuckDB lets one process open a file for writing, or several for reading, never both. So nobody
+# keeps the store open between operations: the dashboard computes from an in-memory copy of the
+# current tables (``snapshot``), refreshed when the data version changes, and opens the file only
+# for the moment of a write or of taking that copy; a command opens it for its own work. When
+# another process holds the file, ``session`` waits for it (``busy_wait``), then gives up with
+# ``StoreBusy``. Inside one process every opening goes through one lock: POSIX file locks belong
+# to the process, so two openings in one process would not exclude each other.
+
+_PROCESS_LOCK: Final = threading.RLock()
+_RETRY_PAUSE: Final = 0.05
+
+
+class StoreBusy(RuntimeError):
+    """Another process held the store for longer than we were prepared to wait."""
+
+    def __init__(self, path: str, waited: float, holder: str) -> None:
+        self.path = path
+        self.waited = waited
+        self.holder = holder
+        super().__init__(f"{path}: busy for {waited:.0f} s ({holder})")
+
+
+def busy_wait() -> float:
+    """Seconds to wait for a busy store: ``PMO_BUSY_WAIT`` if set, else 30."""
+    try:
+        return max(0.0, float(os.environ.get("PMO_BUSY_WAIT", BUSY_WAIT_DEFAULT)))
+    except ValueError:
+        return BUSY_WAIT_DEFAULT
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _holder(exc: duckdb.Error) -> str:
+    """The process DuckDB names as holding the file ("PID 1234"), for the busy message."""
+    text = str(exc)
+    at = text.find("PID ")
+    if at < 0:
+        return ""
+    return "PID " + "".join(ch for ch in text[at + 4 : at + 16] if ch.isdigit())
+
+
+T = typing.TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    at: float  # time.monotonic()
+    patience: float
+
+
+def _retrying(open_: Callable[[], T], target: str, deadline: _Deadline, on_wait: Callable[[str], None] | None) -> T:
+    """``open_()``, tried again while another process holds the file, until ``deadline``."""
+    told = False
+    while True:
+        try:
+            return open_()
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if time.monotonic() >= deadline.at:
+                raise StoreBusy(target, deadline.patience, _holder(exc)) from exc
+            if on_wait is not None and not told:
+                on_wait(_holder(exc))
+                told = True
+            time.sleep(_RETRY_PAUSE)
+
+
+def _missing(target: str) -> bool:
+    return target == ":memory:" or not Path(target).exists()
+
+
+@contextmanager
+def _exclusive(target: str, wait: float | None) -> Iterator[_Deadline]:
+    """This process's one opening of the store at a time; yields the deadline of the wait."""
+    patience = busy_wait() if wait is None else wait
+    deadline = _Deadline(time.monotonic() + patience, patience)
+    if not _PROCESS_LOCK.acquire(timeout=patience):
+        raise StoreBusy(target, patience, "")
+    try:
+        yield deadline
+    finally:
+        _PROCESS_LOCK.release()
+
+
+def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        return connect(target)
+    try:
+        return duckdb.connect(target, read_only=True)
+    except duckdb.ConnectionException as exc:
+        # this process already holds the file open for writing (a caller's own connection):
+        # DuckDB shares that instance, it cannot open a second one read-only
+        if "different configuration" not in str(exc):
+            raise
+        return duckdb.connect(target)
+
+
+def _up_to_date(target: str, deadline: _Deadline, on_wait: Callable[[str], None] | None) -> None:
+    """Create the store, or bring its schema up to date, when it needs it (a write opening)."""
+    if not _missing(target):
+        con = _retrying(lambda: _open(target, True), target, deadline, on_wait)
+        try:
+            if schema_version(con) == SCHEMA_VERSION:
+                return
+        finally:
+            con.close()
+    _retrying(lambda: connect(target), target, deadline, on_wait).close()
+
+
+@contextmanager
+def session(
+    path: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store, open for one piece of work and closed after it.
+
+    Waits up to ``wait`` seconds (default ``busy_wait()``) while another process holds the file,
+    calling ``on_wait(holder)`` once when it starts waiting; then raises ``StoreBusy``. A store
+    that does not exist yet, or has an older schema, is created or brought up to date first."""
+    target = str(path) if path is not None else str(default_db_path())
+    with _exclusive(target, wait) as deadline:
+        if read_only:
+            _up_to_date(target, deadline, on_wait)
+        con = _retrying(lambda: _open(target, read_only), target, deadline, on_wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    try:
+        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:
+        return None
+    return int(str(row[0])) if row else None
+
+
+def signature(path: str | Path | None = None) -> tuple[int, ...]:
+    """Changes whenever the file (or its write-ahead log) is written: a cheap test, made on every
+    rerun, of whether the data version needs reading again."""
+    target = Path(str(path) if path is not None else default_db_path())
+    out: list[int] = []
+    for p in (target, target.with_name(target.name + ".wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            out += [0, -1]
+        else:
+            out += [st.st_mtime_ns, st.st_size]
+    return tuple(out)
+
+
+#: what the dashboard reads, copied into its in-memory snapshot (the current rows, not the history)
+SNAPSHOT_TABLES: Final = ("meta", "batches", "batch_files", "batch_stats", "settings", "calendar_days", "rag_overrides")
+
+
+def snapshot(path: str | Path | None = None, *, wait: float = 0.0) -> tuple[int, duckdb.DuckDBPyConnection]:
+    """An in-memory copy of what the metrics read (current rows, settings, batches) and its data
+    version; the views of the store (``projects`` over ``c_projects``...) are made the same way.
+    Raises ``StoreBusy`` when another process holds the file for longer than ``wait`` seconds."""
+    mem = duckdb.connect(":memory:")
+    try:
+        with session(path, read_only=True, wait=wait) as con:
+            for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in TABLES)):
+                rows = con.sql(f"SELECT * FROM {q(name)}").to_arrow_table()  # noqa: S608 - allowlisted names
+                mem.register("_rows", rows)
+                mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608
+                mem.unregister("_rows")
+        for table in TABLES:
+            mem.execute(f"CREATE VIEW {q(table)} AS SELECT * FROM {q('c_' + table)}")  # noqa: S608
+    except BaseException:
+        mem.close()
+        raise
+    return data_version(mem), mem
 
 
 def fetch_one(
@@ -163,6 +355,18 @@ _BASE_DDL: Final = (
     """CREATE TABLE IF NOT EXISTS rag_overrides (
         project_id VARCHAR NOT NULL, rag VARCHAR CHECK (rag IN ('red', 'amber', 'green')),
         comment VARCHAR NOT NULL, author VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
+    # accounts: local sign-in (argon2 hash) or the role of an identity provider's user (loaders.users)
+    """CREATE TABLE IF NOT EXISTS users (
+        login VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, password_hash VARCHAR,
+        email VARCHAR, disabled BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+    # mapping profiles users saved (the shipped ones are files: loaders.profiles)
+    """CREATE TABLE IF NOT EXISTS profiles (
+        stem VARCHAR PRIMARY KEY, toml VARCHAR NOT NULL, saved_by VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
+    # who did what, each row chained to the one before by its hash (loaders.audit)
+    """CREATE TABLE IF NOT EXISTS audit (
+        seq BIGINT PRIMARY KEY, logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, action VARCHAR NOT NULL, target VARCHAR NOT NULL, detail VARCHAR NOT NULL,
+        prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 )
 
 
@@ -278,8 +482,10 @@ class RollbackError(ValueError):
         super().__init__(f"{code}: {batch_id}")
 
 
-def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> list[int]:
-    """Undo ``batch_id`` and every later applied batch; returns the batches undone."""
+def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, actor: Actor) -> list[int]:
+    """Undo ``batch_id`` and every later applied batch (audited); returns the batches undone.
+    Only the office head and the coordinators may (``Right.ROLLBACK``)."""
+    actor.require(Right.ROLLBACK)
     row = fetch_one(con, "SELECT status FROM batches WHERE batch_id = ?", [batch_id])
     if row is None:
         raise RollbackError("batch_unknown", batch_id)
@@ -293,13 +499,15 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> list[i
                 [batch_id],
             ).fetchall()
         ]
+        now = dt.datetime.now()
         con.execute(
             """UPDATE batches SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ?
                WHERE batch_id >= ? AND status = 'applied'""",
-            [dt.datetime.now(), user, batch_id],
+            [now, actor.label, batch_id],
         )
         refresh_current(con)
         bump_data_version(con)
+        audit.record(con, actor, "rollback", str(batch_id), {"undone": undone}, at=now)
     return undone
 
 

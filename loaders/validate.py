@@ -97,6 +97,14 @@ class IssueLog:
         if n <= MAX_ISSUES_PER_KIND:
             self.issues.append(issue)
 
+    def merge(self, other: IssueLog, keep: Callable[[Issue], bool] = lambda i: True) -> None:
+        """Take over another log's issues and counts (a file read in a child process); ``keep``
+        leaves some out (the issues of a file not imported after all)."""
+        self.issues.extend(i for i in other.issues if keep(i))
+        for k, n in other._counts.items():
+            if keep(Issue("warning", k[0], k[1], k[2] or None, None, k[3])):
+                self._counts[k] = self._counts.get(k, 0) + n
+
     def finish(self) -> list[Issue]:
         out = list(self.issues)
         for (code, file, sheet, column), n in self._counts.items():

@@ -1,8 +1,11 @@
-"""Every threshold of DOMAIN §4, with its default, stored in the database, changeable and resettable.
+"""Every threshold of DOMAIN §4, and the import limits, with their defaults, stored in the
+database, changeable and resettable.
 
-No threshold is a literal inside a formula: metrics read ``Settings``. An administrator changes a
-value with ``set_value`` (checked against its allowed range) and goes back with ``reset``. Extra
-days off and extra working days for the calendar live here too.
+No threshold is a literal inside a formula: metrics read ``Settings``. The office head or a
+coordinator (``Right.SETTINGS``) changes values with ``set_values`` (checked against their allowed
+ranges, saved together) and goes back with ``reset``; every change is written to the audit log
+with its old and new value. Extra days off and extra working days for the calendar live here too.
+The import limits (``loaders.limits``) share the table.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Final, Literal
 import duckdb
 import pandas as pd
 
+from loaders import audit
+from loaders.access import Actor, Right
+from loaders.limits import SETTING_PREFIX, Limits
 from loaders.store import bump_data_version, transaction
 
 
@@ -57,7 +63,20 @@ SPECS: Final[tuple[Setting, ...]] = (
     # quarterly meeting (Reg §34)
     Setting("agenda_minutes_per_team", 20, 1, 120, True, "Reg §34"),
 )
-SPEC_BY_KEY: Final = {s.key: s for s in SPECS}
+_DEFAULT_LIMITS: Final = Limits()
+#: the import limits (``loaders.limits.Limits``): what one uploaded file may take
+LIMIT_SPECS: Final[tuple[Setting, ...]] = (
+    Setting(f"{SETTING_PREFIX}file_mb", _DEFAULT_LIMITS.file_mb, 1, 1024, False, "import limit"),
+    Setting(f"{SETTING_PREFIX}rows", _DEFAULT_LIMITS.rows, 1_000, 5_000_000, True, "import limit"),
+    Setting(f"{SETTING_PREFIX}cells", _DEFAULT_LIMITS.cells, 10_000, 200_000_000, True, "import limit"),
+    Setting(f"{SETTING_PREFIX}cell_chars", _DEFAULT_LIMITS.cell_chars, 100, 1_000_000, True, "import limit"),
+    Setting(f"{SETTING_PREFIX}unzipped_mb", _DEFAULT_LIMITS.unzipped_mb, 10, 20_000, False, "import limit"),
+    Setting(f"{SETTING_PREFIX}memory_mb", _DEFAULT_LIMITS.memory_mb, 256, 32_768, True, "import limit"),
+    Setting(f"{SETTING_PREFIX}cpu_seconds", _DEFAULT_LIMITS.cpu_seconds, 5, 3_600, True, "import limit"),
+    Setting(f"{SETTING_PREFIX}output_mb", _DEFAULT_LIMITS.output_mb, 16, 32_768, True, "import limit"),
+)
+ALL_SPECS: Final = (*SPECS, *LIMIT_SPECS)
+SPEC_BY_KEY: Final = {s.key: s for s in ALL_SPECS}
 
 
 @dataclass(frozen=True)
@@ -90,7 +109,7 @@ class Settings:
         return int(getattr(self, key))
 
 
-assert {f.name for f in fields(Settings)} - {"extra_days_off", "extra_working_days"} == set(SPEC_BY_KEY)
+assert {f.name for f in fields(Settings)} - {"extra_days_off", "extra_working_days"} == {s.key for s in SPECS}
 assert all(getattr(Settings(), s.key) == s.default for s in SPECS)
 
 
@@ -116,7 +135,7 @@ def table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every setting with its default, current value, range and who changed it last."""
     stored = {r[0]: r[1:] for r in con.execute("SELECT key, value, updated_at, updated_by FROM settings").fetchall()}
     rows = []
-    for s in SPECS:
+    for s in ALL_SPECS:
         value, at, by = stored.get(s.key, (s.default, None, None))
         rows.append(
             {
@@ -134,21 +153,46 @@ def table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def set_value(con: duckdb.DuckDBPyConnection, key: str, value: float, user: str) -> None:
-    """Change one threshold; out-of-range or non-integer values are refused."""
-    spec = SPEC_BY_KEY.get(key)
-    if spec is None:
-        raise SettingError("setting_unknown", key, value)
-    if not spec.low <= value <= spec.high:
-        raise SettingError("setting_out_of_range", key, value)
-    if spec.integer and float(value) != int(value):
-        raise SettingError("setting_not_integer", key, value)
-    current = load(con)
-    candidate = {**{s.key: getattr(current, s.key) for s in SPECS}, key: float(value)}
-    _check_order(candidate, key, value)
+def set_value(con: duckdb.DuckDBPyConnection, key: str, value: float, actor: Actor) -> None:
+    """Change one setting (see ``set_values``)."""
+    set_values(con, {key: value}, actor)
+
+
+def set_values(con: duckdb.DuckDBPyConnection, values: dict[str, float], actor: Actor) -> list[str]:
+    """Change several settings at once, all or none: each is checked against its range, the bands
+    against each other; the ones that really change are written, with an audit row each (old →
+    new). Returns the keys that changed."""
+    actor.require(Right.SETTINGS)
+    for key, value in values.items():
+        spec = SPEC_BY_KEY.get(key)
+        if spec is None:
+            raise SettingError("setting_unknown", key, value)
+        if not spec.low <= value <= spec.high:
+            raise SettingError("setting_out_of_range", key, value)
+        if spec.integer and float(value) != int(value):
+            raise SettingError("setting_not_integer", key, value)
+    current = values_now(con)
+    candidate = {**current, **{k: float(v) for k, v in values.items()}}
+    changed = [k for k, v in values.items() if float(v) != current[k]]
+    for key in changed:  # the message names a value that was changed, not one that was kept
+        _check_order(candidate, key, values[key])
+    if not changed:
+        return []
+    now = dt.datetime.now()
     with transaction(con):
-        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?)", [key, float(value), dt.datetime.now(), user])
+        for key in changed:
+            con.execute(
+                "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?)", [key, float(values[key]), now, actor.label]
+            )
+            audit.record(con, actor, "setting", key, {"old": current[key], "new": float(values[key])}, at=now)
         bump_data_version(con)
+    return changed
+
+
+def values_now(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Every setting's value in force (stored, else its default)."""
+    stored = dict(con.execute("SELECT key, value FROM settings").fetchall())
+    return {s.key: float(stored.get(s.key, s.default)) for s in ALL_SPECS}
 
 
 def _check_order(v: dict[str, float], key: str, value: float) -> None:
@@ -161,35 +205,50 @@ def _check_order(v: dict[str, float], key: str, value: float) -> None:
         raise SettingError("setting_order", key, value)
 
 
-def reset(con: duckdb.DuckDBPyConnection, key: str | None = None) -> None:
-    """Back to the default for one key, or for every threshold when ``key`` is None."""
+def reset(con: duckdb.DuckDBPyConnection, actor: Actor, key: str | None = None, *, keys: tuple[str, ...] = ()) -> None:
+    """Back to the default for one key, for ``keys``, or for every setting when neither is given
+    (audited with the values it replaced)."""
+    actor.require(Right.SETTINGS)
+    wanted = (key, *keys) if key is not None else keys
+    for k in wanted:
+        if k not in SPEC_BY_KEY:
+            raise SettingError("setting_unknown", k)
+    stored = {str(k): float(v) for k, v in con.execute("SELECT key, value FROM settings").fetchall()}
+    dropped = {k: v for k, v in stored.items() if not wanted or k in wanted}
+    if not dropped:
+        return
     with transaction(con):
-        if key is None:
-            con.execute("DELETE FROM settings")
-        else:
-            if key not in SPEC_BY_KEY:
-                raise SettingError("setting_unknown", key)
-            con.execute("DELETE FROM settings WHERE key = ?", [key])
+        con.execute("DELETE FROM settings WHERE list_contains(?, key)", [list(dropped)])
+        audit.record(con, actor, "setting_reset", ",".join(wanted) or "*", {"old": dropped})
         bump_data_version(con)
 
 
 DayKind = Literal["day_off", "working_day"]
 
 
-def set_calendar_day(con: duckdb.DuckDBPyConnection, day: dt.date, kind: DayKind, note: str, user: str) -> None:
+def set_calendar_day(con: duckdb.DuckDBPyConnection, day: dt.date, kind: DayKind, note: str, actor: Actor) -> None:
     """Declare an extra day off or an extra working day (a government transfer the package lacks)."""
+    actor.require(Right.SETTINGS)
     if kind not in ("day_off", "working_day"):
         raise SettingError("calendar_kind", "calendar_days", kind)
+    old = con.execute("SELECT kind FROM calendar_days WHERE day = ?", [day]).fetchall()
+    now = dt.datetime.now()
     with transaction(con):
-        con.execute(
-            "INSERT OR REPLACE INTO calendar_days VALUES (?, ?, ?, ?, ?)", [day, kind, note, dt.datetime.now(), user]
+        con.execute("INSERT OR REPLACE INTO calendar_days VALUES (?, ?, ?, ?, ?)", [day, kind, note, now, actor.label])
+        audit.record(
+            con, actor, "calendar_set", day.isoformat(), {"kind": kind, "note": note, "old": old[0][0] if old else None}
         )
         bump_data_version(con)
 
 
-def remove_calendar_day(con: duckdb.DuckDBPyConnection, day: dt.date) -> None:
+def remove_calendar_day(con: duckdb.DuckDBPyConnection, day: dt.date, actor: Actor) -> None:
+    actor.require(Right.SETTINGS)
+    old = con.execute("SELECT kind FROM calendar_days WHERE day = ?", [day]).fetchall()
+    if not old:
+        return
     with transaction(con):
         con.execute("DELETE FROM calendar_days WHERE day = ?", [day])
+        audit.record(con, actor, "calendar_remove", day.isoformat(), {"old": old[0][0]})
         bump_data_version(con)
 
 
@@ -197,7 +256,12 @@ def calendar_days(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT day, kind, note, updated_at, updated_by FROM calendar_days ORDER BY day").df()
 
 
-def reset_calendar(con: duckdb.DuckDBPyConnection) -> None:
+def reset_calendar(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
+    actor.require(Right.SETTINGS)
+    days = [(d.isoformat(), k) for d, k in con.execute("SELECT day, kind FROM calendar_days ORDER BY day").fetchall()]
+    if not days:
+        return
     with transaction(con):
         con.execute("DELETE FROM calendar_days")
+        audit.record(con, actor, "calendar_reset", "*", {"old": dict(days)})
         bump_data_version(con)

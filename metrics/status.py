@@ -9,6 +9,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from loaders import audit
+from loaders.access import Actor, Right
 from loaders.store import bump_data_version, fetch_one, transaction
 
 from .common import ColumnType, Context, Filters, context, typed
@@ -148,23 +150,25 @@ def set_rag_override(
     project_id: str,
     rag: str | None,
     comment: str,
-    author: str,
+    actor: Actor,
     at: dt.datetime | None = None,
 ) -> None:
-    """Override a project's RAG (or clear the override with ``rag=None``); a comment is required."""
+    """Override a project's RAG (or clear the override with ``rag=None``); a comment is required,
+    the author is the signed-in user, and the change is audited (DOMAIN §4.6; ``Right.OVERRIDE``)."""
+    actor.require(Right.OVERRIDE)
     if rag is not None and rag not in RAGS:
         raise OverrideError("override_bad_rag")
     if not comment.strip():
         raise OverrideError("override_needs_comment")
-    if not author.strip():
-        raise OverrideError("override_needs_author")
     if fetch_one(con, "SELECT 1 FROM projects WHERE project_id = ?", [project_id]) is None:
         raise OverrideError("override_unknown_project")
+    when = at or dt.datetime.now()
     with transaction(con):
         con.execute(
             "INSERT INTO rag_overrides VALUES (?, ?, ?, ?, ?)",
-            [project_id, rag, comment.strip(), author.strip(), at or dt.datetime.now()],
+            [project_id, rag, comment.strip(), actor.label, when],
         )
+        audit.record(con, actor, "override", project_id, {"rag": rag, "comment": comment.strip()}, at=when)
         bump_data_version(con)
 
 

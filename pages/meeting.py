@@ -5,8 +5,8 @@ import datetime as dt
 import streamlit as st
 
 from exports import quarterly
+from ui import auth, data, shell, tables
 from ui import meeting_view as mv
-from ui import shell, tables
 from ui.session import lang, tr
 
 view = shell.page("page.meeting")
@@ -95,9 +95,11 @@ if actions[0].button(
     st.session_state[mv.KEY_PRESENT] = True
     st.session_state[mv.KEY_INDEX] = 0
     st.rerun()
+language, quarter_name = lang(), f"{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}"
+scope = {"quarter": quarter_name, "lang": language, "program": view.filters.program}
 actions[1].download_button(
     tr("meeting_page.download_pptx"),
-    data=lambda: quarterly.pptx(q, lang()),
+    data=data.audited_export(auth.current(), "pptx", scope, lambda: quarterly.pptx(q, language)),
     key="meeting_pptx",
     file_name=f"meeting_{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}_{lang()}.pptx",
     on_click="ignore",
@@ -106,7 +108,7 @@ actions[1].download_button(
 )
 actions[2].download_button(
     tr("meeting_page.download_xlsx"),
-    data=lambda: quarterly.xlsx(q, lang()),
+    data=data.audited_export(auth.current(), "xlsx", scope, lambda: quarterly.xlsx(q, language)),
     key="meeting_xlsx",
     file_name=f"meeting_{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}_{lang()}.xlsx",
     on_click="ignore",

@@ -10,6 +10,7 @@ from metrics import settings
 from metrics.overdue import KINDS
 from ui import data, shell
 from ui import overdue_view as ov
+from ui.safe import md
 from ui.session import tr
 from ui.tables import table
 
@@ -81,9 +82,10 @@ else:
             format_func=lambda c: tr("overdue.all_curators") if c is None else f"{c} ({counts[c]})",
         )
     sent = ov.for_curator(report, curator)
-    who = {"curator": curator} if curator else {"curators": len(counts)}
-    cover = tr(f"overdue.cover{'' if curator else '_all'}", **who, date=date, count=len(sent))
-    st.markdown(f"**{cover}**")
+    key = f"overdue.cover{'' if curator else '_all'}"
+    cover = tr(key, **({"curator": curator} if curator else {"curators": len(counts)}), date=date, count=len(sent))
+    shown = tr(key, **({"curator": md(curator)} if curator else {"curators": len(counts)}), date=date, count=len(sent))
+    st.markdown(f"**{shown}**")
     st.caption(tr("overdue.report_hint"))
     table(sent, ov.REPORT_COLS, key="overdue_report", file_stem=tr("overdue.report_file"), title=cover)
 

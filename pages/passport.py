@@ -7,11 +7,13 @@ from metrics import passport as pp
 from metrics import settings as settings_mod
 from metrics.common import Filters
 from metrics.status import override_history
-from ui import data, shell
+from ui import auth, data, shell
 from ui import passport_view as pv
+from ui.safe import md
 from ui.session import tr
 
 view = shell.page("page.passport")
+actor = auth.current()
 if shell.empty_state():
     st.stop()
 
@@ -30,9 +32,9 @@ st.html(pv.PRINT_CSS)
 st.caption(tr("common.print_hint"))
 pv.flash()
 
-st.header(f"{pid} · {row['name']}", divider="gray")
+st.header(md(f"{pid} · {row['name']}"), divider="gray")
 pv.status_box(row)
-pv.override_form(pid, view.as_of, override_history(data.cursor(), pid))
+pv.override_form(pid, view.as_of, override_history(data.cursor(), pid), actor)
 pv.fields_table(
     pv.passport_fields(data.cached("passport.passport", pp.passport, pid).iloc[0]),
     key="passport_fields",
@@ -99,14 +101,16 @@ st.subheader(tr("passport.budget_title"))
 pv.budget(pic.budget[pic.budget["project_id"] == pid], stem, keep)
 
 st.subheader(tr("passport.changes_title"))
+changes = data.cached("passport.changes", pp.changes, pid, view.as_of)
 pv.print_table(
-    data.cached("passport.changes", pp.changes, pid, view.as_of),
+    changes,
     pv.CHANGE_COLS,
     key="passport_changes",
     file_stem=f"{stem}_{tr('passport.file.changes')}",
     title=tr("passport.changes_title"),
     cache=keep,
 )
+pv.decision_form(changes, actor)
 
 st.subheader(tr("passport.evaluation_title"))
 pv.fields_table(

@@ -1,19 +1,20 @@
-"""Every threshold of the metrics, grouped by theme, changed and reset here; the extra days off
-and working days of the calendar. A change bumps the data version: every page recomputes."""
+"""Every threshold of the metrics, grouped by theme, and the import limits: changed and reset here
+by the office head and coordinators (saved by a button, audited); the extra days off and working
+days of the calendar. A change to a threshold bumps the data version: every page recomputes."""
 
 import streamlit as st
 
 from metrics import settings as settings_mod
-from ui import data, shell
+from ui import auth, data, shell
 from ui import settings_view as sv
 from ui.session import tr
 
 view = shell.page("page.settings")
+actor = auth.current()
 if data.is_empty():
     # thresholds need no data: they can be set before the first upload
     st.info(tr("settings.empty_note"), icon=":material/info:")
 st.caption(tr("settings.intro"))
-st.text_input(tr("settings.user"), key=sv.KEY_USER, help=tr("settings.user_help"), max_chars=80, width=420)
 
 thresholds = settings_mod.table(data.cursor())
 sv.sync_widgets(thresholds, data.version())
@@ -23,13 +24,12 @@ tabs = st.tabs([tr(f"settings.theme.{t}") for t in (*themes, "calendar", "all")]
 for tab, theme in zip(tabs, themes, strict=False):
     with tab:
         st.caption(tr(f"settings.theme_help.{theme}"))
-        for key in sv.THEMES[theme]:
-            sv.setting_row(by_key.loc[[key]].iloc[0])
+        sv.theme_form(theme, by_key.loc[list(sv.THEMES[theme])], actor)
 
 days = settings_mod.calendar_days(data.cursor())
 with tabs[-2]:
-    sv.calendar_days(days, view.as_of)
+    sv.calendar_days(days, view.as_of, actor)
     st.divider()
     sv.holidays_preview(days, view.as_of, view.lang)
 with tabs[-1]:
-    sv.all_thresholds(thresholds)
+    sv.all_thresholds(thresholds, actor)

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from exports import quarterly
 from i18n import t
-from loaders import store
+from loaders import audit
 from metrics.common import Filters, parse_quarter
 
 
@@ -44,8 +44,20 @@ def register(
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    con = store.connect(args.db)
-    q = quarterly.prepare(con, args.quarter, filters=Filters(program=args.program), order=args.order, start=args.start)
+    from .cli import acting, opened
+
+    with opened(args) as con:
+        actor = acting(con, args, out)
+        q = quarterly.prepare(
+            con, args.quarter, filters=Filters(program=args.program), order=args.order, start=args.start
+        )
+        audit.record(
+            con,
+            actor,
+            "export",
+            args.format,
+            {"quarter": args.quarter.isoformat(), "lang": args.lang, "program": args.program, "file": args.out.name},
+        )
     data = quarterly.pptx(q, args.lang) if args.format == "pptx" else quarterly.xlsx(q, args.lang)
     args.out.write_bytes(data)
     print(t("cli.written", args.lang, path=args.out), file=out)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from i18n import t
-from loaders import store
 from metrics.common import Filters
 from metrics.report import report
 
@@ -40,7 +39,10 @@ def register(
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     as_of = args.as_of or dt.date.today()
     filters = Filters(args.program, args.curator, tuple(args.project) if args.project else None)
-    data = report(store.connect(args.db), as_of, filters)
+    from .cli import opened
+
+    with opened(args, read_only=True) as con:
+        data = report(con, as_of, filters)
     if args.format == "json":
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")

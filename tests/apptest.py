@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -27,3 +28,8 @@ def open_page(
 def errors(at: AppTest) -> list[str]:
     """Exceptions and error boxes on the page (both must be empty for a healthy page)."""
     return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as the reader sees it: the escapes of data values (``ui.safe.md``) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -9,10 +9,16 @@ from pathlib import Path
 import duckdb
 
 from loaders import store, template
+from loaders.access import Actor, Role
 from loaders.importer import import_files
 from loaders.reader import Loaded
 
 D = dt.date
+
+
+def as_user(name: str, role: Role = Role.COORDINATOR) -> Actor:
+    """Someone acting from the command line: a coordinator unless said otherwise."""
+    return Actor(name, name, role, "cli")
 
 
 def project(pid: str, **kw: object) -> dict[str, object]:
@@ -37,6 +43,6 @@ def make_store(path: Path, tables: Mapping[str, Sequence[Mapping[str, object]]])
     for table, rows in tables.items():
         template.fill(wb, table, rows, "en")
     con = store.connect(path)
-    plan, batch = import_files(con, [Loaded("t.xlsx", template.to_bytes(wb))], user="test")
+    plan, batch = import_files(con, [Loaded("t.xlsx", template.to_bytes(wb))], actor=as_user("test"))
     assert batch is not None, [i.message("en") for i in plan.issues]
     return con

@@ -1,7 +1,11 @@
-"""Shared fixtures: a DuckDB store in ``tmp_path`` holding a small valid baseline portfolio."""
+"""Shared fixtures: a DuckDB store in ``tmp_path`` holding a small valid baseline portfolio.
+
+The dashboard's tests run in open demo mode unless they create accounts (accounts turn sign-in
+on); the tests of sign-in and roles set up their own."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +15,9 @@ import pytest
 
 from loaders import store
 from loaders.importer import import_files
+from tests.builders import as_user
+
+os.environ.setdefault("PMO_AUTH", "open")
 
 #: Project P-01 with indicators IND-01..IND-04 and a row in most other tables, in the English
 #: template's layout (written by tests/data/make_bad_files.py), so references resolve and
@@ -23,7 +30,7 @@ def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file with the baseline imported as batch 1 (built once, copied per test)."""
     path = tmp_path_factory.mktemp("baseline") / "baseline.duckdb"
     con = store.connect(path)
-    plan, batch = import_files(con, [BASELINE], user="test")
+    plan, batch = import_files(con, [BASELINE], actor=as_user("test"))
     assert batch == 1, [i.message("en") for i in plan.issues]
     assert plan.issues == []
     con.close()

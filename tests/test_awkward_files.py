@@ -11,13 +11,14 @@ import duckdb
 from loaders import store
 from loaders.importer import ImportPlan, import_files
 from loaders.reader import read_grids
+from tests.builders import as_user
 
 GOOD = Path(__file__).parent / "data" / "good"
 D = dt.date
 
 
 def _import(con: duckdb.DuckDBPyConnection, name: str) -> ImportPlan:
-    plan, batch = import_files(con, [GOOD / name], user="test")
+    plan, batch = import_files(con, [GOOD / name], actor=as_user("test"))
     assert [i for i in plan.issues if i.level == "error"] == [], [i.message("en") for i in plan.issues]
     assert batch == 2
     return plan

@@ -19,6 +19,7 @@ from i18n import LANGS
 from loaders import store
 from loaders.importer import import_files
 from loaders.schema import TABLES
+from tests.builders import as_user
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -336,7 +337,7 @@ def test_bad_file_is_refused_with_the_error_the_user_sees(
 ) -> None:
     want = EXPECTED[name]
 
-    plan, batch = import_files(baseline_con, [BAD / name], user="test")
+    plan, batch = import_files(baseline_con, [BAD / name], actor=as_user("test"))
 
     assert batch is None
     errors = [i for i in plan.issues if i.level == "error"]
@@ -358,13 +359,13 @@ def test_bad_file_next_to_a_good_one_writes_nothing(baseline_con: duckdb.DuckDBP
     before = snapshot(baseline_con)
     good = GOOD / "risks_cp1251.csv"
 
-    plan, batch = import_files(baseline_con, [good, BAD / "unknown_project.xlsx"], user="test")
+    plan, batch = import_files(baseline_con, [good, BAD / "unknown_project.xlsx"], actor=as_user("test"))
 
     assert batch is None
     assert [(i.file, i.code) for i in plan.issues] == [("unknown_project.xlsx", "unknown_ref")]
     assert snapshot(baseline_con) == before
     # the good file was not recorded either: on its own it imports, not "already imported"
-    plan, batch = import_files(baseline_con, [good], user="test")
+    plan, batch = import_files(baseline_con, [good], actor=as_user("test"))
     assert batch == 2
     assert plan.issues == []
 
@@ -373,7 +374,7 @@ def test_reference_to_a_project_only_the_database_could_hold(empty_con: duckdb.D
     """The good risk register refers to P-01: fine on the baseline, refused on an empty store."""
     before = snapshot(empty_con)
 
-    plan, batch = import_files(empty_con, [GOOD / "risks_cp1251.csv"], user="test")
+    plan, batch = import_files(empty_con, [GOOD / "risks_cp1251.csv"], actor=as_user("test"))
 
     assert batch is None
     assert [(i.code, i.row, i.column, i.value) for i in plan.issues] == [

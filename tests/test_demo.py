@@ -18,6 +18,7 @@ import pytest
 from loaders import store
 from loaders.importer import import_files
 from loaders.schema import TABLES
+from tests.builders import as_user
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "data" / "demo_portfolio.xlsx"
@@ -40,7 +41,7 @@ AS_OF: dt.date = make_demo.AS_OF
 @pytest.fixture(scope="module")
 def imported() -> Iterator[tuple[duckdb.DuckDBPyConnection, object, object]]:
     con = store.connect(":memory:")
-    plan, batch = import_files(con, [WORKBOOK], user="demo")
+    plan, batch = import_files(con, [WORKBOOK], actor=as_user("demo"))
     yield con, plan, batch
     con.close()
 

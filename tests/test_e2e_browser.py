@@ -142,8 +142,10 @@ def shoot(pg: object, name: str) -> None:
 
 
 def open_page(pg: object, server: str, path: str, **params: str) -> None:
+    """Open a page and wait until its script has run (its title is there) and gone quiet."""
     query = "&".join(f"{k}={v}" for k, v in {"as_of": AS_OF, **params}.items())
     pg.goto(f"{server}/{path}?{query}")  # type: ignore[attr-defined]
+    pg.locator("h1").first.wait_for()  # type: ignore[attr-defined]
     settle(pg)
 
 
@@ -164,6 +166,8 @@ def test_the_coordinator_and_the_curator(page: object, server: str, tmp_path: Pa
     shoot(pg, "upload_preview")
     assert error_boxes(pg) == []
     pg.get_by_role("button", name=t("upload.confirm", "kk")).click()  # type: ignore[attr-defined]
+    done = t("cli.imported", "kk", batch=1, files="demo_portfolio.xlsx")
+    pg.locator("[data-testid='stAlertContentSuccess']", has_text=done).wait_for()  # type: ignore[attr-defined]
     settle(pg)
     assert error_boxes(pg) == []
 

@@ -17,6 +17,7 @@ from loaders import store
 from loaders.importer import ImportPlan, import_files
 from loaders.issues import ReadError
 from loaders.mapping import Profile, load_profile, profile_from_toml
+from tests.builders import as_user
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPINGS = ROOT / "data" / "mappings"
@@ -168,7 +169,7 @@ constants = { year = 2026, funding_source = "local_budget" }
     export_path = tmp_path / "export.csv"
     export_path.write_bytes(export)
     con = store.connect(":memory:")
-    plan, batch = import_files(con, [export_path], user="t", mapping=profile)
+    plan, batch = import_files(con, [export_path], actor=as_user("t"), mapping=profile)
     assert batch == 1, [i.message("en") for i in plan.issues]
     assert con.execute("SELECT project_id, status, description FROM projects ORDER BY 1").fetchall() == [
         ("A-1", "execution", "Tax/A-1"),
@@ -201,7 +202,9 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _import(con: duckdb.DuckDBPyConnection, file: str, profile: str) -> ImportPlan:
-    plan, batch = import_files(con, [REALDATA / file], user="t", mapping=load_profile(MAPPINGS / f"{profile}.toml"))
+    plan, batch = import_files(
+        con, [REALDATA / file], actor=as_user("t"), mapping=load_profile(MAPPINGS / f"{profile}.toml")
+    )
     assert [i.message("en") for i in plan.validation.errors] == []
     assert batch == 1
     assert {i.code for i in plan.issues} <= {"value_withheld", "row_skipped"}

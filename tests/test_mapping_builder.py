@@ -8,10 +8,13 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
+from loaders import audit, profiles
 from loaders import mapping_builder as mb
+from loaders.access import AccessDenied, Role
 from loaders.importer import prepare
-from loaders.mapping import Profile, load_profile
+from loaders.mapping import Profile
 from loaders.reader import Grid, Loaded, read_grids
+from tests.builders import as_user
 
 BAD = Path(__file__).parent / "data" / "bad"
 BASELINE = Path(__file__).parent / "data" / "baseline.xlsx"
@@ -106,16 +109,32 @@ def test_an_unmapped_required_field_does_not_build() -> None:
         mb.build_profile("x", table="projects", columns={"project_id": "Code"})
 
 
-def test_profile_files_are_named_safely_and_not_overwritten(tmp_path: Path) -> None:
+def test_saved_profiles_are_named_safely_never_replace_a_shipped_one_and_are_audited(
+    empty_con: duckdb.DuckDBPyConnection,
+) -> None:
     assert mb.profile_stem("../../etc/passwd") == "etc_passwd"
     assert mb.profile_stem("  Кедендік тізілім 2026 ") == "кедендік_тізілім_2026"
     assert mb.profile_stem("...") == "profile"
-    path = mb.save_profile(_profile(), tmp_path, "Register of projects")
-    assert path == tmp_path / "register_of_projects.toml"
-    assert load_profile(path) == _profile()
-    with pytest.raises(FileExistsError):
-        mb.save_profile(_profile(), tmp_path, "Register of projects")
-    mb.save_profile(_profile(), tmp_path, "Register of projects", overwrite=True)
+    coordinator = as_user("Aliya")
+    assert profiles.save(empty_con, coordinator, _profile(), "Register of projects") == "register_of_projects"
+    assert profiles.load(empty_con, "register_of_projects") == _profile()
+    with pytest.raises(profiles.ProfileError) as err:
+        profiles.save(empty_con, coordinator, _profile(), "Register of projects")
+    assert err.value.code == "exists"
+    profiles.save(empty_con, coordinator, _profile(), "Register of projects", overwrite=True)
+    shipped = next(iter(profiles.shipped()))
+    before = (profiles.SHIPPED_DIR / f"{shipped}.toml").read_bytes()
+    with pytest.raises(profiles.ProfileError) as err:
+        profiles.save(empty_con, coordinator, _profile(), shipped, overwrite=True)
+    assert err.value.code == "shipped"
+    assert (profiles.SHIPPED_DIR / f"{shipped}.toml").read_bytes() == before
+    with pytest.raises(AccessDenied):
+        profiles.save(empty_con, as_user("Dana", Role.PROJECT_MANAGER), _profile(), "mine")
+    saved = [e.stem for e in profiles.listing(empty_con) if not e.shipped]
+    assert saved == ["register_of_projects"]
+    log = audit.entries(empty_con, as_user("auditor"), actions=("profile_save",))
+    assert log["target"].tolist() == ["register_of_projects", "register_of_projects"]
+    assert set(log["actor"]) == {"Aliya"}
 
 
 def test_for_files_maps_only_the_named_files(empty_con: duckdb.DuckDBPyConnection) -> None:

@@ -12,7 +12,7 @@ from loaders import store
 from metrics import settings as settings_mod
 from metrics.calendar import calendar, for_settings, holiday_name, holidays_between
 from metrics.settings import SettingError
-from tests.builders import D
+from tests.builders import D, as_user
 
 
 def test_public_holidays_and_transferred_days() -> None:
@@ -56,13 +56,13 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 def test_settings_default_change_reset(con: duckdb.DuckDBPyConnection) -> None:
     assert settings_mod.load(con).risk_review_days == 92
     version = store.data_version(con)
-    settings_mod.set_value(con, "risk_review_days", 100, "admin")
+    settings_mod.set_value(con, "risk_review_days", 100, as_user("admin"))
     assert settings_mod.load(con).risk_review_days == 100
     assert store.data_version(con) > version  # cached metrics are invalidated
     table = settings_mod.table(con).set_index("key")
     assert table.loc["risk_review_days", "value"] == 100 and table.loc["risk_review_days", "default"] == 92
     assert table.loc["risk_review_days", "updated_by"] == "admin"
-    settings_mod.reset(con, "risk_review_days")
+    settings_mod.reset(con, as_user("admin"), "risk_review_days")
     assert settings_mod.load(con).risk_review_days == 92
 
 
@@ -78,17 +78,17 @@ def test_settings_default_change_reset(con: duckdb.DuckDBPyConnection) -> None:
 )
 def test_settings_refused(con: duckdb.DuckDBPyConnection, key: str, value: float, code: str) -> None:
     with pytest.raises(SettingError) as err:
-        settings_mod.set_value(con, key, value, "admin")
+        settings_mod.set_value(con, key, value, as_user("admin"))
     assert err.value.code == code
 
 
 def test_extra_days_in_the_calendar(con: duckdb.DuckDBPyConnection) -> None:
-    settings_mod.set_calendar_day(con, D(2026, 10, 27), "day_off", "Government transfer", "admin")
-    settings_mod.set_calendar_day(con, D(2026, 10, 31), "working_day", "Working Saturday", "admin")
+    settings_mod.set_calendar_day(con, D(2026, 10, 27), "day_off", "Government transfer", as_user("admin"))
+    settings_mod.set_calendar_day(con, D(2026, 10, 31), "working_day", "Working Saturday", as_user("admin"))
     cal = for_settings(settings_mod.load(con))
     assert cal.is_working([D(2026, 10, 27), D(2026, 10, 31)]).tolist() == [False, True]
     assert cal.count(D(2026, 10, 26), D(2026, 11, 1)) == 4  # 28, 29, 30, 31
-    settings_mod.remove_calendar_day(con, D(2026, 10, 27))
+    settings_mod.remove_calendar_day(con, D(2026, 10, 27), as_user("admin"))
     assert for_settings(settings_mod.load(con)).is_working([D(2026, 10, 27)]).tolist() == [True]
-    settings_mod.reset_calendar(con)
+    settings_mod.reset_calendar(con, as_user("admin"))
     assert settings_mod.calendar_days(con).empty

@@ -11,7 +11,7 @@ import pytest
 
 from metrics import settings as settings_mod
 from metrics.risks import heatmap, risk_heatmap, risk_register, risks_in_cell
-from tests.builders import D, make_store, project
+from tests.builders import D, as_user, make_store, project
 
 AS_OF = D(2026, 6, 30)
 
@@ -103,12 +103,12 @@ def test_heatmap_counts_open_risks_of_live_projects(con: duckdb.DuckDBPyConnecti
 
 
 def test_settings_drive_the_rules(con: duckdb.DuckDBPyConnection) -> None:
-    settings_mod.set_value(con, "risk_review_days", 200, "admin")
-    settings_mod.set_value(con, "risk_high_min_score", 20, "admin")
+    settings_mod.set_value(con, "risk_review_days", 200, as_user("admin"))
+    settings_mod.set_value(con, "risk_high_min_score", 20, as_user("admin"))
     reg = risk_register(con, AS_OF).set_index("risk_id")
     assert reg.loc["NEVER", "flags"] == []
     assert reg.loc["HIGH15", "priority"] == "medium"
-    settings_mod.reset(con)
+    settings_mod.reset(con, as_user("admin"))
     assert risk_register(con, AS_OF).set_index("risk_id").loc["NEVER", "flags"] == ["stale"]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from metrics.agenda import quarterly_agenda
 from metrics.status import OverrideError, project_status, rag_counts, set_rag_override
-from tests.builders import D, make_store, project
+from tests.builders import D, as_user, make_store, project
 
 AS_OF = D(2026, 9, 30)
 
@@ -113,7 +113,7 @@ def test_rag_and_reasons(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_override_beside_the_computed_rag(con: duckdb.DuckDBPyConnection) -> None:
     set_rag_override(
-        con, "RED-IND", "amber", "Value is being re-measured", "Coordinator", at=dt.datetime(2026, 9, 29, 12)
+        con, "RED-IND", "amber", "Value is being re-measured", as_user("Coordinator"), at=dt.datetime(2026, 9, 29, 12)
     )
     df = project_status(con, AS_OF).set_index("project_id")
     assert df.loc["RED-IND", "rag"] == "red"
@@ -122,11 +122,11 @@ def test_override_beside_the_computed_rag(con: duckdb.DuckDBPyConnection) -> Non
     assert df.loc["RED-IND", "override_comment"] == "Value is being re-measured"
     assert df.loc["RED-IND", "override_author"] == "Coordinator"
     # an override made after the as-of date does not change the picture as it stood then
-    set_rag_override(con, "GREEN", "red", "later", "Coordinator", at=dt.datetime(2026, 10, 5))
+    set_rag_override(con, "GREEN", "red", "later", as_user("Coordinator"), at=dt.datetime(2026, 10, 5))
     assert project_status(con, AS_OF).set_index("project_id").loc["GREEN", "rag_effective"] == "green"
     assert project_status(con, D(2026, 10, 5)).set_index("project_id").loc["GREEN", "rag_effective"] == "red"
     # clearing
-    set_rag_override(con, "RED-IND", None, "measured again", "Coordinator", at=dt.datetime(2026, 9, 30, 8))
+    set_rag_override(con, "RED-IND", None, "measured again", as_user("Coordinator"), at=dt.datetime(2026, 9, 30, 8))
     assert project_status(con, AS_OF).set_index("project_id").loc["RED-IND", "rag_effective"] == "red"
 
 
@@ -140,7 +140,7 @@ def test_override_beside_the_computed_rag(con: duckdb.DuckDBPyConnection) -> Non
 )
 def test_override_refused(con: duckdb.DuckDBPyConnection, pid: str, rag: str, comment: str, code: str) -> None:
     with pytest.raises(OverrideError) as err:
-        set_rag_override(con, pid, rag, comment, "Coordinator")
+        set_rag_override(con, pid, rag, comment, as_user("Coordinator"))
     assert err.value.code == code
 
 

@@ -12,14 +12,15 @@ import pytest
 from i18n import t
 from loaders import store
 from metrics.agenda import quarterly_agenda
-from tests.apptest import errors, open_page
+from tests.apptest import errors, open_page, plain
 from ui import meeting_view
 
 Q3 = dt.date(2026, 9, 30)
 
 
 def titles(at: object) -> list[str]:
-    return [re.sub("<[^>]+>", "", m.value) for m in at.markdown if "class='pmo-title'" in m.value]  # type: ignore[attr-defined]
+    """The team's heading in the presentation (its name is text, escaped, never markup)."""
+    return [plain(m.value[3:]) for m in at.markdown if m.value.startswith("## ")]  # type: ignore[attr-defined]
 
 
 def timer_colour(at: object) -> str:

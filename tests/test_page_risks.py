@@ -17,6 +17,7 @@ from i18n import catalog, t
 from loaders import store
 from metrics import risks, settings
 from tests.apptest import errors, open_page
+from tests.builders import as_user
 from ui import risks_view
 
 AS_OF = dt.date(2026, 9, 30)
@@ -118,7 +119,7 @@ def test_a_click_on_the_matrix_chooses_the_cell(monkeypatch: pytest.MonkeyPatch)
 
 def test_zones_follow_the_settings(demo_db: Path) -> None:
     con = store.connect(demo_db)
-    settings.set_value(con, "risk_high_min_score", 12, "test")
+    settings.set_value(con, "risk_high_min_score", 12, as_user("test"))
     at = open_page("risks")
     assert errors(at) == []
     z = matrix(at)["data"][0]["z"]  # rows probability 1–5, columns impact 1–5; 2 = high

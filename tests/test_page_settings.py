@@ -1,9 +1,11 @@
-"""The settings page (AppTest): every threshold editable by theme, saved on change, refused
-changes explained, resets, and the extra days of the working-day calendar."""
+"""The settings page (AppTest): every threshold and import limit editable by theme, saved by the
+theme's button and audited, refused changes explained, resets, and the extra days of the
+working-day calendar."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -12,10 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import LANGS, catalog, has, t
-from loaders import store
+from loaders import audit, store
 from metrics import calendar as kz_calendar
 from metrics import settings as settings_mod
 from tests.apptest import errors, open_page
+from tests.builders import as_user
 from ui import settings_view as sv
 
 RAW_KEY = re.compile(r"\b(?:settings|common|page|side)\.[a-z_0-9.]+")
@@ -66,49 +69,62 @@ def test_every_threshold_has_a_theme_a_label_and_a_help_citing_its_paragraph() -
 def test_shows_every_stored_value_and_saves_a_change(demo_db: Path) -> None:
     at = open_page("settings")
     assert errors(at) == []
-    assert len(at.number_input) == len(settings_mod.SPECS)
+    assert len(at.number_input) == len(settings_mod.ALL_SPECS)
     current = stored(demo_db)
     for spec in settings_mod.SPECS:
         assert at.number_input(key=f"settings_{spec.key}").value == getattr(current, spec.key)
+    assert at.number_input(key="settings_import_rows").value == 500_000
     assert at.info == []  # data is there: no empty-database note
     assert_no_raw_keys(at)
 
-    # without a name the change is refused and the input goes back
-    at.number_input(key="settings_risk_review_days").set_value(60).run()
-    assert [e.value for e in at.error] == [t("settings.needs_user", "kk")]
-    assert at.number_input(key="settings_risk_review_days").value == 92
+    # a changed input is not saved until the theme's button is pressed
+    at.number_input(key="settings_risk_review_days").set_value(60)
+    at.number_input(key="settings_risk_high_min_score").set_value(15)  # unchanged: not written
+    at.run()
     assert stored(demo_db).risk_review_days == 92
-
-    at.text_input(key="settings_user").input("Әлия").run()
-    at.number_input(key="settings_risk_review_days").set_value(60).run()
+    at.number_input(key="settings_risk_review_days").set_value(60)
+    at.button(key="settings_save_risks").click().run()
     assert errors(at) == []
-    label = t("settings.label.risk_review_days", "kk")
-    assert at.success[0].value == t("settings.saved", "kk", label=label, value="60")
+    assert at.success[0].value == t("settings.saved_n", "kk", count=1)
     assert stored(demo_db).risk_review_days == 60
     assert at.number_input(key="settings_risk_review_days").value == 60
-    assert any("Әлия" in c.value for c in at.caption)  # who changed it
-    assert not at.button(key="settings_reset_risk_review_days").disabled
+    assert any("demo" in c.value for c in at.caption)  # who changed it: the signed-in user
+    log = audit_rows(demo_db, "setting")
+    assert log[["target", "actor"]].values.tolist() == [["risk_review_days", "demo"]]
+    assert json.loads(log["detail"].iloc[0]) == {"old": 92.0, "new": 60.0}
 
-    at.button(key="settings_reset_risk_review_days").click().run()
+    at.button(key="settings_reset_risks").click().run()
     assert errors(at) == []
     assert stored(demo_db).risk_review_days == 92
     assert at.number_input(key="settings_risk_review_days").value == 92
+    assert audit_rows(demo_db, "setting_reset")["target"].tolist() == [",".join(sv.THEMES["risks"])]
+
+
+def audit_rows(db: Path, action: str) -> pd.DataFrame:
+    con = store.connect(db)
+    try:
+        return audit.entries(con, as_user("auditor"), actions=(action,))
+    finally:
+        con.close()
 
 
 def test_a_change_out_of_order_is_refused_in_the_users_language(demo_db: Path) -> None:
     at = open_page("settings", lang="ru")
-    at.text_input(key="settings_user").input("Алия").run()
-    at.number_input(key="settings_kpi_at_risk_ratio").set_value(0.95).run()
+    at.number_input(key="settings_kpi_at_risk_ratio").set_value(0.95)
+    at.button(key="settings_save_kpi").click().run()
     label = t("settings.label.kpi_at_risk_ratio", "ru")
     assert [e.value for e in at.error] == [
         t("settings.error.setting_order", "ru", label=label, value="0.95", low="0", high="1")
     ]
     assert at.number_input(key="settings_kpi_at_risk_ratio").value == 0.7
     assert stored(demo_db).kpi_at_risk_ratio == 0.7
+    assert audit_rows(demo_db, "setting").empty  # a refused change leaves no trace but the message
 
-    at.number_input(key="settings_sprint_planning_weekday").set_value(4).run()
-    at.number_input(key="settings_daily_limit_min").set_value(20.0).run()
+    at.number_input(key="settings_sprint_planning_weekday").set_value(4)
+    at.number_input(key="settings_daily_limit_min").set_value(20.0)
+    at.button(key="settings_save_limits").click().run()
     assert stored(demo_db).sprint_planning_weekday == 4 and stored(demo_db).daily_limit_min == 20
+    assert at.success[0].value == t("settings.saved_n", "ru", count=2)
     assert any(t("settings.weekday.4", "ru") in c.value for c in at.caption)
     at.button(key="settings_reset_all").click().run()
     assert errors(at) == []
@@ -126,7 +142,6 @@ def test_extra_days_and_the_holidays_of_the_year(demo_db: Path) -> None:
     working = kz_calendar.calendar().count(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     assert t("settings.cal.working_days", "ru", year=2026, count=working) in shown_text(at)
 
-    at.text_input(key="settings_user").input("Алия").run()
     at.date_input(key="settings_cal_day").set_value(dt.date(2026, 10, 2))
     at.text_input(key="settings_cal_note").input("Постановление № 1")
     at.button(key="settings_cal_add").click().run()
@@ -150,8 +165,8 @@ def test_empty_database_still_sets_thresholds(empty_db: Path, lang: str) -> None
     at = open_page("settings", lang=lang)
     assert errors(at) == []
     assert at.info[0].value == t("settings.empty_note", lang)
-    at.text_input(key="settings_user").input("Admin").run()
-    at.number_input(key="settings_agenda_minutes_per_team").set_value(15).run()
+    at.number_input(key="settings_agenda_minutes_per_team").set_value(15)
+    at.button(key="settings_save_agenda").click().run()
     assert errors(at) == []
     assert stored(empty_db).agenda_minutes_per_team == 15
     assert_no_raw_keys(at)

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from loaders import store
 from loaders.importer import import_files, prepare, sha256
 from loaders.schema import MODELS, table_specs
+from tests.builders import as_user
 
 Rows = list[list[object]]
 
@@ -81,7 +82,7 @@ def footprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, **kw: object) -> int:
-    plan, batch = import_files(con, [path], user="tester", **kw)  # type: ignore[arg-type]
+    plan, batch = import_files(con, [path], actor=as_user("tester"), **kw)  # type: ignore[arg-type]
     assert plan.ok, [i.message("en") for i in plan.issues]
     assert batch is not None
     return batch
@@ -98,7 +99,7 @@ def test_byte_identical_file_is_imported_once(con: duckdb.DuckDBPyConnection, tm
 
     copy = tmp_path / "renamed copy.xlsx"
     copy.write_bytes(f.read_bytes())
-    plan, batch = import_files(con, [copy], user="tester")
+    plan, batch = import_files(con, [copy], actor=as_user("tester"))
     assert batch is None
     assert [i.code for i in plan.issues] == ["already_imported"]
     assert plan.issues[0].level == "warning"
@@ -111,7 +112,7 @@ def test_second_file_changing_one_value(con: duckdb.DuckDBPyConnection, tmp_path
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
     changed = with_row(PROJECTS, "P2", end_date="31.12.2026")
     changed.append(["P4", "New one", None, "01.01.2027", "31.12.2027", None, None])
-    plan, batch = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"Проекты": changed})], user="tester")
+    plan, batch = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"Проекты": changed})], actor=as_user("tester"))
     assert batch == 2
 
     counts = plan.diffs["projects"].counts
@@ -135,7 +136,7 @@ def test_file_with_some_columns_keeps_the_others(con: duckdb.DuckDBPyConnection,
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
     slim: Rows = [["project_id", "name", "start_date", "end_date", "status"]]
     slim.append(["P1", "Digital customs", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "suspended"])
-    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"projects": slim})], user="tester")
+    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"projects": slim})], actor=as_user("tester"))
     assert plan.diffs["projects"].changes["field"].tolist() == ["status"]
     row = con.execute("SELECT status, program, description FROM projects WHERE project_id = 'P1'").fetchone()
     assert row == ("suspended", "Customs", "first")
@@ -145,7 +146,7 @@ def test_file_with_some_projects_leaves_the_others(con: duckdb.DuckDBPyConnectio
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
     before = con.execute("SELECT * FROM projects WHERE project_id <> 'P1' ORDER BY project_id").fetchall()
     only_p1 = [PROJECT_HEAD, with_row(PROJECTS, "P1", name="Digital customs 2.0")[1]]
-    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"projects": only_p1})], user="tester")
+    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"projects": only_p1})], actor=as_user("tester"))
     counts = plan.diffs["projects"].counts
     assert (counts.inserted, counts.changed, counts.unchanged) == (0, 1, 0)
     assert con.execute("SELECT * FROM projects WHERE project_id <> 'P1' ORDER BY project_id").fetchall() == before
@@ -174,7 +175,7 @@ def test_rollback_of_the_latest_batch_restores_previous_values(con: duckdb.DuckD
     _three_batches(con, tmp_path)
     version = store.data_version(con)
     assert p1_name(con) == "Third name"
-    assert store.rollback(con, 3, "tester") == [3]
+    assert store.rollback(con, 3, as_user("tester")) == [3]
     assert p1_name(con) == "Second name"
     assert store.data_version(con) > version
     assert count(con, "h_projects") == 5  # nothing is deleted
@@ -185,39 +186,39 @@ def test_rollback_of_the_latest_batch_restores_previous_values(con: duckdb.DuckD
 
 def test_rollback_of_an_earlier_batch_undoes_the_later_ones(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     _three_batches(con, tmp_path)
-    assert store.rollback(con, 2, "tester") == [2, 3]
+    assert store.rollback(con, 2, as_user("tester")) == [2, 3]
     assert p1_name(con) == "Digital customs"
     assert store.batches(con).set_index("batch_id")["status"].to_dict() == {
         1: "applied",
         2: "rolled_back",
         3: "rolled_back",
     }
-    assert store.rollback(con, 1, "tester") == [1]
+    assert store.rollback(con, 1, as_user("tester")) == [1]
     assert count(con, "projects") == 0
     assert store.is_empty(con)
 
 
 def test_rollback_twice_or_unknown_is_an_error(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     _three_batches(con, tmp_path)
-    store.rollback(con, 3, "tester")
+    store.rollback(con, 3, as_user("tester"))
     version = store.data_version(con)
     with pytest.raises(store.RollbackError) as exc:
-        store.rollback(con, 3, "tester")
+        store.rollback(con, 3, as_user("tester"))
     assert exc.value.code == "batch_already_rolled_back" and exc.value.batch_id == 3
     with pytest.raises(store.RollbackError) as exc:
-        store.rollback(con, 999, "tester")
+        store.rollback(con, 999, as_user("tester"))
     assert exc.value.code == "batch_unknown"
     assert store.data_version(con) == version
 
 
 def test_a_rolled_back_file_can_be_imported_again(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     files = _three_batches(con, tmp_path)
-    store.rollback(con, 3, "tester")
+    store.rollback(con, 3, as_user("tester"))
     assert store.find_applied(con, sha256(files[2].read_bytes())) is None
     assert load(con, files[2]) == 4
     assert p1_name(con) == "Third name"
     # batch 2's file is still applied: importing it again is skipped
-    plan, batch = import_files(con, [files[1]], user="tester")
+    plan, batch = import_files(con, [files[1]], actor=as_user("tester"))
     assert batch is None and plan.issues[0].code == "already_imported"
 
 
@@ -237,7 +238,7 @@ def test_prepare_writes_nothing(con: duckdb.DuckDBPyConnection, tmp_path: Path) 
     staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'stage_%'").fetchone()
     assert staged == (0,)
     # dry run through import_files: the same
-    plan, batch = import_files(con, [f], user="tester", dry_run=True)
+    plan, batch = import_files(con, [f], actor=as_user("tester"), dry_run=True)
     assert batch is None and plan.has_changes
     assert footprint(con) == before
 
@@ -254,7 +255,7 @@ def test_one_bad_cell_among_many_good_rows_writes_nothing(con: duckdb.DuckDBPyCo
     risks: Rows = [["risk_id", "project_id", "title", "probability", "impact"], ["R1", "N001", "Delay", 3, 4]]
     f = write_xlsx(tmp_path / "bulk.xlsx", {"Проекты": rows, "risks": risks})
 
-    plan, batch = import_files(con, [f], user="tester")
+    plan, batch = import_files(con, [f], actor=as_user("tester"))
     assert batch is None and not plan.ok
     assert [(i.sheet, i.row, i.column, i.value, i.code) for i in plan.validation.errors] == [
         ("Проекты", 121, "end_date", "31.02.2026", "bad_date")
@@ -266,7 +267,7 @@ def test_one_bad_cell_among_many_good_rows_writes_nothing(con: duckdb.DuckDBPyCo
 def test_failed_import_into_an_empty_store_leaves_it_empty(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     before = footprint(con)
     bad = with_row(PROJECTS, "P3", start_date="soon")
-    plan, batch = import_files(con, [write_xlsx(tmp_path / "a.xlsx", {"projects": bad})], user="tester")
+    plan, batch = import_files(con, [write_xlsx(tmp_path / "a.xlsx", {"projects": bad})], actor=as_user("tester"))
     assert batch is None and len(plan.validation.errors) == 1
     assert footprint(con) == before
     assert store.is_empty(con)
@@ -285,7 +286,7 @@ def test_person_names_in_the_team_key_ignore_case_and_spaces(con: duckdb.DuckDBP
     assert value(con, "SELECT person FROM team WHERE allocation_pct = 50") == "Иванов Иван"
 
     again: Rows = [TEAM_HEAD, ["P1", " иванов   ИВАН ", "analyst", 30]]
-    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"team": again})], user="tester")
+    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"team": again})], actor=as_user("tester"))
     counts = plan.diffs["team"].counts
     assert (counts.inserted, counts.changed, counts.unchanged) == (0, 1, 0)
     assert count(con, "team") == 2
@@ -294,7 +295,7 @@ def test_person_names_in_the_team_key_ignore_case_and_spaces(con: duckdb.DuckDBP
     ]
 
     twice: Rows = [TEAM_HEAD, ["P2", "Asel Nurlanovna", "analyst", 20], ["P2", "ASEL  nurlanovna", "analyst", 30]]
-    plan, batch = import_files(con, [write_xlsx(tmp_path / "c.xlsx", {"team": twice})], user="tester")
+    plan, batch = import_files(con, [write_xlsx(tmp_path / "c.xlsx", {"team": twice})], actor=as_user("tester"))
     assert batch is None
     assert [(i.code, i.row) for i in plan.validation.errors] == [("duplicate_key", 3)]
 
@@ -321,7 +322,7 @@ def test_defaults_for_new_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path) -
 
     # a later file without those columns: new rows get the default, existing rows keep their value
     slim: Rows = [IND_HEAD, ["I2", "P1", "Processing time", 10, 2, "31.12.2026"], ["I3", "P2", "X", 0, 1, "2026-12-31"]]
-    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"indicators": slim})], user="tester")
+    plan, _ = import_files(con, [write_xlsx(tmp_path / "b.xlsx", {"indicators": slim})], actor=as_user("tester"))
     counts = plan.diffs["indicators"].counts
     assert (counts.inserted, counts.changed, counts.unchanged) == (1, 0, 1)
     assert con.execute("SELECT indicator_id, direction, weight FROM indicators ORDER BY 1").fetchall() == [
@@ -335,7 +336,7 @@ def test_store_survives_closing_and_reopening(db: Path, tmp_path: Path) -> None:
     con = store.connect(db)
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
     load(con, write_xlsx(tmp_path / "b.xlsx", {"projects": with_row(PROJECTS, "P1", name="Renamed")}))
-    store.rollback(con, 2, "tester")
+    store.rollback(con, 2, as_user("tester"))
     version = store.data_version(con)
     con.close()
 
@@ -446,7 +447,7 @@ def _plain(v: object) -> object:
 
 
 def test_imported_rows_validate_with_the_pydantic_models(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    plan, batch = import_files(con, [write_xlsx(tmp_path / "full.xlsx", full_workbook())], user="tester")
+    plan, batch = import_files(con, [write_xlsx(tmp_path / "full.xlsx", full_workbook())], actor=as_user("tester"))
     # the only remarks: two shares typed into percent columns (0.4, 0.5), read as 40 % and 50 %
     assert sorted((i.level, i.code, i.sheet, i.row) for i in plan.issues) == [
         ("warning", "share_as_percent", "activities", 3),
@@ -503,7 +504,7 @@ def test_current_rows_kept_ready_match_their_definition(tmp_path: Path) -> None:
     wb = template.build("en")
     template.fill(wb, "projects", [project("P2", name="Renamed", end_date=D(2027, 6, 30)), project("P3")], "en")
     template.fill(wb, "team", [{"project_id": "P1", "person": "a b", "role": "analyst", "allocation_pct": 30}], "en")
-    plan, batch = import_files(con, [Loaded("second.xlsx", template.to_bytes(wb))], user="t")
+    plan, batch = import_files(con, [Loaded("second.xlsx", template.to_bytes(wb))], actor=as_user("t"))
     assert batch == 2 and plan.diffs["team"].counts.changed == 1
     for table in TABLES:
         one_way = con.execute(f"SELECT * FROM c_{table} EXCEPT ALL SELECT * FROM latest_{table}").fetchall()

@@ -19,6 +19,7 @@ from loaders.importer import import_files
 from loaders.normalise import enum_labels
 from loaders.schema import ENUM_CATALOG, table_specs
 from pmo.cli import main
+from tests.builders import as_user
 
 
 def write_template(tmp_path: Path, lang: str) -> Path:
@@ -286,7 +287,7 @@ def test_filled_template_imports_cleanly(template_file: Path, lang: str, tmp_pat
 
     con = store.connect(tmp_path / "pmo.duckdb")
     try:
-        plan, batch = import_files(con, [filled], user="coordinator")
+        plan, batch = import_files(con, [filled], actor=as_user("coordinator"))
         assert [i.message("en") for i in plan.issues] == []
         assert batch == 1
         counts = {name: d.counts.inserted for name, d in plan.diffs.items()}

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from .safe import plot
+
 RAG_COLORS = {"red": "#C62828", "amber": "#EF8F00", "green": "#2E7D32", None: "#9E9E9E"}
 ZONE_COLORS = {"high": "#E57373", "medium": "#FFD54F", "low": "#AED581"}
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
@@ -50,13 +52,13 @@ def gantt(
         value = None if key == "none" else key
         fig.add_trace(
             go.Bar(
-                y=part[label],
+                y=part[label].map(plot),
                 x=part["_days"] * 86_400_000,
                 base=part["_start"],
                 orientation="h",
                 marker_color=colors.get(value, "#9E9E9E"),
                 name=legend.get(value, str(value or "—")),
-                hovertext=part[hover] if hover else None,
+                hovertext=part[hover].map(plot) if hover else None,
                 hoverinfo="text+name" if hover else "y+name",
             )
         )
@@ -70,7 +72,7 @@ def gantt(
         showarrow=False,
         font={"size": 12, "color": "#37474F"},
     )
-    order = list(dict.fromkeys(rows[label]))  # the rows' own order, not the colour groups'
+    order = [plot(v) for v in dict.fromkeys(rows[label])]  # the rows' own order, not the colour groups'
     fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
     # month.year ticks read the same in every language (plotly's month names are English only)
     # the as-of line and its date stay inside the plot even when every bar ends before it

@@ -1,72 +1,171 @@
-"""One cached DuckDB connection, a cursor per query, metric results cached by data version.
+"""The store as the dashboard sees it: an in-memory snapshot per data version, a cursor per query,
+metric results cached by data version; writes open the file for their moment only.
 
-A DuckDB connection is not thread-safe and Streamlit sessions are threads: the connection is a
-``cache_resource`` and every use takes its own ``.cursor()``. Metric pictures are cached by
-(database, data version, as-of date, filters); every upload, rollback or settings change bumps
-the data version, so the next rerun computes afresh (and old entries age out).
+The dashboard never keeps the DuckDB file open, so ``pmo import``, ``pmo report`` and other
+dashboard processes can use it while pages are open (``loaders.store.session``). What the pages
+read is a snapshot of the current rows (``loaders.store.snapshot``), taken again when the data
+version changes: every rerun compares the file's signature (its and its log's size and time), and
+only when that moved reads the version. A DuckDB connection is not thread-safe and Streamlit
+sessions are threads: every use of the snapshot takes its own ``.cursor()``. Metric pictures are
+cached by (database, data version, as-of date, filters); every upload, rollback or settings change
+bumps the data version, so the next rerun computes afresh (and old entries age out).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from loaders import store
+from loaders import audit, store
+from loaders.access import Actor
 from metrics.common import Filters
 from metrics.report import Picture, picture
 
 from .session import lang
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Live:
+    """The snapshot this server computes from, and what it was taken at."""
+
+    path: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    signature: tuple[int, ...] = ()
+    version: int = -1
+    con: duckdb.DuckDBPyConnection | None = None
+    stale: bool = False  # the store moved but was busy when we looked: the snapshot may be behind
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(path)
+def _live_for(path: str) -> _Live:
+    return _Live(path)
 
 
 def db_path() -> str:
     return str(store.default_db_path())
 
 
+def _fresh(live: _Live, *, wait: float) -> None:
+    """Take a new snapshot if the file moved and its data version is not the one we hold."""
+    sig = store.signature(live.path)
+    if live.con is not None and sig == live.signature:
+        return
+    try:
+        if live.con is not None:
+            with store.session(live.path, read_only=True, wait=wait) as con:
+                version = store.data_version(con)
+            if version == live.version:
+                live.signature, live.stale = sig, False
+                return
+        version, con = store.snapshot(live.path, wait=wait)
+    except store.StoreBusy:
+        if live.con is None:
+            raise
+        live.stale = True  # another process is writing: keep what we have, look again next rerun
+        return
+    live.version, live.con, live.signature, live.stale = version, con, sig, False
+
+
+def _current() -> _Live:
+    live = _live_for(db_path())
+    if live.con is None:
+        with live.lock:  # the first reader waits for the store; later ones never do
+            _fresh(live, wait=store.busy_wait())
+    elif live.lock.acquire(blocking=False):
+        try:
+            _fresh(live, wait=0.2)
+        finally:
+            live.lock.release()
+    return live
+
+
+def snapshot() -> tuple[int, duckdb.DuckDBPyConnection]:
+    """The data version and the snapshot connection of this rerun (taken together)."""
+    live = _current()
+    assert live.con is not None
+    return live.version, live.con
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of the shared connection, for one piece of work on this thread."""
-    return _connection(db_path()).cursor()
+    """A cursor of the snapshot, for one piece of work on this thread."""
+    return snapshot()[1].cursor()
 
 
 def version() -> int:
-    return store.data_version(cursor())
+    return snapshot()[0]
+
+
+def is_stale() -> bool:
+    """Whether another process was writing when we last looked (the data may be a moment old)."""
+    return _live_for(db_path()).stale
 
 
 def is_empty() -> bool:
     return store.is_empty(cursor())
 
 
+@contextmanager
+def read(wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store file itself, open for reading a moment (what the snapshot does not hold:
+    accounts, the audit log, saved mapping profiles)."""
+    with store.session(db_path(), read_only=True, wait=wait) as con:
+        yield con
+
+
+@contextmanager
+def write(on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store file, open for one write (waiting while another process holds it); the snapshot
+    follows at once."""
+    with store.session(db_path(), on_wait=on_wait) as con:
+        yield con
+    live = _live_for(db_path())
+    with live.lock:
+        _fresh(live, wait=store.busy_wait())
+
+
 @st.cache_resource(show_spinner=False, max_entries=24)
-def _picture(path: str, data_version: int, as_of: dt.date, filters: Filters) -> Picture:
+def _picture(
+    path: str, data_version: int, as_of: dt.date, filters: Filters, _con: duckdb.DuckDBPyConnection
+) -> Picture:
     del data_version  # part of the cache key only
-    return picture(_connection(path).cursor(), as_of, filters)
+    return picture(_con.cursor(), as_of, filters)
 
 
 def pic(as_of: dt.date, filters: Filters) -> Picture:
     """Every metric as of ``as_of`` for ``filters`` (shared, read-only frames)."""
-    return _picture(db_path(), version(), as_of, filters)
+    v, con = snapshot()
+    return _picture(db_path(), v, as_of, filters, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _cached(path: str, data_version: int, name: str, args: tuple[object, ...], _fn: Callable[..., T]) -> T:
+def _cached(
+    path: str,
+    data_version: int,
+    name: str,
+    args: tuple[object, ...],
+    _fn: Callable[..., T],
+    _con: duckdb.DuckDBPyConnection,
+) -> T:
     del data_version  # part of the cache key only; ``name`` stands for the function
-    return _fn(_connection(path).cursor(), *args)
+    return _fn(_con.cursor(), *args)
 
 
 def cached(name: str, fn: Callable[..., T], *args: object) -> T:
     """``fn(cursor, *args)`` cached by data version (for page-specific metric calls)."""
-    return _cached(db_path(), version(), name, args, fn)
+    v, con = snapshot()
+    return _cached(db_path(), v, name, args, fn, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -83,6 +182,19 @@ def memo(name: str, build: Callable[[], T], *key: object) -> T:
     ``build`` besides the data and the language (as-of date, filters, widget choices); the result
     is shared, so callers must not change it."""
     return _memo(db_path(), version(), lang(), name, key, build)
+
+
+def audited_export(actor: Actor, what: str, detail: Mapping[str, object], build: Callable[[], T]) -> Callable[[], T]:
+    """``build`` for a download button's deferred data: the file is made when clicked, and the
+    export is written to the audit log (who, what, which language and scope)."""
+
+    def run() -> T:
+        out = build()
+        with store.session(db_path()) as con:
+            audit.record(con, actor, "export", what, dict(detail))
+        return out
+
+    return run
 
 
 def options(column: str, table: str) -> list[str]:

@@ -22,6 +22,7 @@ from metrics.kpi import STATUSES, trend_band
 
 from .charts import FONT
 from .labels import percent
+from .safe import plot
 from .session import tr
 from .tables import Col
 
@@ -56,7 +57,8 @@ def _natural(text: str) -> tuple[bool, list[int | str]]:
 
 
 def _short(text: str, width: int = _WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """A chart's text from the data: shortened, then its HTML escaped (Plotly renders a subset)."""
+    return plot(text if len(text) <= width else text[: width - 1].rstrip() + "…")
 
 
 def project_names(status: pd.DataFrame) -> dict[str, str]:
@@ -235,12 +237,12 @@ def group_chart(groups: pd.DataFrame) -> go.Figure:
 
 
 def _hover(row: pd.Series) -> str:
-    unit = f" {row['unit']}" if row["unit"] else ""
+    unit = f" {plot(row['unit'])}" if row["unit"] else ""
     latest = "—" if pd.isna(row["latest_actual"]) else f"{row['latest_actual']:g}{unit}"
     period = "" if pd.isna(row["latest_period"]) else f" ({row['latest_period']:%d.%m.%Y})"
     return "<br>".join(
         [
-            f"<b>{row['indicator_id']}</b> · {_short(str(row['name']), 70)}",
+            f"<b>{plot(row['indicator_id'])}</b> · {_short(str(row['name']), 70)}",
             f"{tr('col.indicators.baseline')}: {row['baseline']:g}{unit} → {tr('col.indicators.target')}: "
             f"{row['target']:g}{unit}",
             f"{tr('kpi.latest')}: {latest}{period}",
@@ -255,7 +257,7 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
     """A bullet per indicator, under a header row per group: the achievement bar coloured by
     status, the target (100 %) and the expected fraction as ticks; no data as a hatched bar."""
     rows = live(indicators)
-    rows = rows.assign(group=_keys(rows, by), label=rows["indicator_id"] + " · " + rows["name"].map(_short))
+    rows = rows.assign(group=_keys(rows, by), label=rows["indicator_id"].map(plot) + " · " + rows["name"].map(_short))
     index: dict[str, float] = dict(zip(groups["group"], groups["kpi_index"], strict=True))
     order: list[str] = []
     headers: list[int] = []
@@ -414,9 +416,9 @@ def trend_projects(
                 x=part["period"],
                 y=part["kpi_index"],
                 mode="lines+markers",
-                name=str(pid),
+                name=plot(pid),
                 hovertemplate=f"{_short(names.get(str(pid), ''), 50)}<br>%{{x|%d.%m.%Y}}: %{{y:.0%}}"
-                f"<extra>{pid}</extra>",
+                f"<extra>{plot(pid)}</extra>",
             )
         )
     fig.update_layout(title=tr("kpi.trend_projects"))
@@ -433,16 +435,16 @@ def trend_indicators(per_indicator: pd.DataFrame, indicators: pd.DataFrame, proj
                 x=part["period"],
                 y=part["achievement"],
                 mode="lines+markers",
-                name=str(iid),
+                name=plot(iid),
                 customdata=part["actual"],
                 hovertemplate=f"{_short(names.get(str(iid), ''), 50)}<br>%{{x|%d.%m.%Y}}: %{{y:.0%}} "
-                f"(%{{customdata:g}})<extra>{iid}</extra>",
+                f"(%{{customdata:g}})<extra>{plot(iid)}</extra>",
             )
         )
     fig.add_hline(
         y=1, line_dash="dash", line_color=TARGET_COLOR, annotation_text=tr("kpi.target"), annotation_position="top left"
     )
-    fig.update_layout(title=tr("kpi.trend_indicators", project=project_id))
+    fig.update_layout(title=tr("kpi.trend_indicators", project=plot(project_id)))
     return _trend_axes(fig)
 
 

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from metrics.meetings import person_load
 
 from .charts import FONT
+from .safe import plot
 from .tables import Col
 
 Measure = Literal["load", "compliance"]
@@ -83,7 +84,7 @@ def heatmap(matrix: pd.DataFrame, measure: Measure, *, x_title: str, y_title: st
         go.Heatmap(
             z=z,
             x=list(matrix.columns),
-            y=list(matrix.index),
+            y=[plot(v) for v in matrix.index],
             text=text,
             texttemplate="%{text}",
             textfont={"size": 11},

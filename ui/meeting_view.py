@@ -16,6 +16,7 @@ from metrics.common import Filters, quarter_end
 from metrics.meeting import Brief
 
 from . import charts, data, labels
+from .safe import md, plot
 from .session import tr
 
 KEY_PRESENT: Final = "meeting_present"
@@ -87,7 +88,7 @@ PRESENT_CSS: Final = """
 <style>
 .block-container {padding-top: 1.2rem; max-width: 100% !important;}
 .block-container p, .block-container li, .block-container td, .block-container th {font-size: 1.25rem;}
-.pmo-title {font-size: 2.6rem; font-weight: 700; color: #1F4E79; line-height: 1.15; margin: 0;}
+.block-container h2 {font-size: 2.6rem; font-weight: 700; color: #1F4E79; line-height: 1.15; padding: 0;}
 .pmo-badge {display: inline-block; padding: .3rem 1.2rem; border-radius: .4rem; color: white;
             font-size: 1.6rem; font-weight: 700;}
 .pmo-timer {color: white; font-size: 2.2rem; font-weight: 700; text-align: center; border-radius: .5rem;
@@ -100,7 +101,7 @@ PRESENT_CSS: Final = """
 def kpi_figure(b: Brief) -> go.Figure:
     ind = b.indicators.head(8)
     names = [
-        f"{i} · {tr('indicator_status.no_data')}" if pd.isna(a) else str(i)
+        plot(f"{i} · {tr('indicator_status.no_data')}" if pd.isna(a) else str(i))
         for i, a in zip(ind["indicator_id"], ind["achievement"], strict=True)
     ]
     fig = go.Figure()
@@ -135,9 +136,10 @@ def kpi_figure(b: Brief) -> go.Figure:
 
 
 def brief_view(b: Brief, position: int, total: int, limit_min: int, year: int) -> None:
-    """One team on the screen: what Reg §34 asks it to present."""
+    """One team on the screen: what Reg §34 asks it to present. The team's own texts (name,
+    program, manager) are shown as text; the only markup here is the layout's."""
     head, badge, clock = st.columns([6, 1.3, 1.7])
-    head.markdown(f"<p class='pmo-title'>{b.project_id} · {b.name}</p>", unsafe_allow_html=True)
+    head.markdown(f"## {md(f'{b.project_id} · {b.name}')}")
     colour = charts.RAG_COLORS.get(b.rag, "#9E9E9E")
     badge.markdown(
         f"<span class='pmo-badge' style='background:{colour}'>{tr(f'rag.{b.rag}') if b.rag else '—'}</span>",
@@ -147,14 +149,13 @@ def brief_view(b: Brief, position: int, total: int, limit_min: int, year: int) -
         countdown(position, limit_min)
     delta = None if b.kpi_index is None or b.kpi_index_before is None else (b.kpi_index - b.kpi_index_before) * 100
     change = "" if delta is None else f" ({delta:+.0f} {tr('meeting.pp')})"
-    manager = tr("meeting.manager", name=b.project_manager or "—")
+    manager = tr("meeting.manager", name=md(b.project_manager or "—"))
     st.markdown(
-        f"<p class='pmo-big'>{b.program or ''} · {manager} · {tr('meeting.kpi_index')}: "
-        f"<b>{labels.percent(b.kpi_index)}</b>{change} · {position + 1}/{total}</p>",
-        unsafe_allow_html=True,
+        f"{md(b.program or '')} · {manager} · {tr('meeting.kpi_index')}: "
+        f"**{labels.percent(b.kpi_index)}**{change} · {position + 1}/{total}"
     )
     if b.rag_reasons:
-        st.markdown(f"**{tr('meeting.reasons')}:** {labels.reasons(b.rag_reasons)}")
+        st.markdown(f"**{tr('meeting.reasons')}:** {md(labels.reasons(b.rag_reasons))}")
     left, right = st.columns(2)
     with left:
         if b.indicators.empty:

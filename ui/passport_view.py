@@ -1,5 +1,6 @@
 """Rendering helpers of the project passport: the project choice kept in the URL, print-friendly
-tables with downloads, the status box with the coordinator's override form, and the charts."""
+tables with downloads, the status box with the override form (for those who may), the curator's
+decisions on change requests, and the charts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from loaders import store
+from loaders.access import AccessDenied, Actor, Right
+from loaders.changes import DecisionError, decide_change
 from metrics import status as status_mod
 from metrics.budget import budget_summary
 from metrics.passport import ACTIVITY_STATES
@@ -18,16 +22,18 @@ from metrics.risks import derived_priority, heatmap
 from metrics.settings import Settings
 
 from . import charts, data, labels
+from .safe import md, plot
 from .session import today, tr
 from .tables import RAG_DOT, Col, display_frame, download
+from .upload_view import denied
 
 KEY_PID = "passport_pid"
 KEY_URL_PID = "passport_url_pid"
 KEY_FLASH = "passport_flash"
 KEY_OVR_RAG = "passport_ovr_rag"
 KEY_OVR_COMMENT = "passport_ovr_comment"
-KEY_OVR_AUTHOR = "passport_ovr_author"
 KEY_OVR_ERROR = "passport_ovr_error"
+KEY_CR_PICK, KEY_CR_DECISION, KEY_CR_DAY = "passport_cr_pick", "passport_cr_decision", "passport_cr_day"
 
 STATE_COLORS: dict[object, str] = {
     "done": "#2E7D32",
@@ -71,7 +77,7 @@ def choose_project(in_scope: Sequence[str], names: Mapping[Any, Any]) -> str | N
                 options.insert(0, linked)
             st.session_state[KEY_PID] = linked
         else:
-            st.warning(tr("passport.unknown", pid=linked))
+            st.warning(tr("passport.unknown", pid=md(linked)))
     if not options:
         return None
     if st.session_state.get(KEY_PID) not in options:
@@ -200,31 +206,38 @@ def status_box(row: pd.Series) -> None:
         effective.markdown(f"**{tr('passport.kpi_index')}:** {labels.percent(row['kpi_index'])}")
         computed.markdown(f"**{tr('passport.rag_computed')}:** {_rag(row['rag'])}")
         reasons = row["rag_reasons"] if isinstance(row["rag_reasons"], list) else []
-        computed.markdown("\n".join(f"- {labels.reason(c)}" for c in reasons) or tr("passport.no_reasons"))
+        computed.markdown("\n".join(f"- {md(labels.reason(c))}" for c in reasons) or tr("passport.no_reasons"))
         override.markdown(f"**{tr('passport.rag_override')}:** {_rag(row['rag_override'])}")
         if isinstance(row["rag_override"], str):
             when = _cell(row["override_at"], "date")
             override.markdown(
-                tr("passport.override_note", comment=row["override_comment"], author=row["override_author"], date=when)
+                tr(
+                    "passport.override_note",
+                    comment=md(row["override_comment"]),
+                    author=md(row["override_author"]),
+                    date=when,
+                )
             )
         else:
             override.caption(tr("passport.no_override"))
 
 
-def _save_override(pid: str, as_of: dt.date) -> None:
+def _save_override(pid: str, as_of: dt.date, actor: Actor) -> None:
     """Form callback: runs before the page, so the page shows the new status at once."""
     st.session_state.pop(KEY_OVR_ERROR, None)
     rag = st.session_state.get(KEY_OVR_RAG)
+    comment = st.session_state.get(KEY_OVR_COMMENT) or ""
     try:
-        status_mod.set_rag_override(
-            data.cursor(),
-            pid,
-            None if rag == "none" else rag,
-            st.session_state.get(KEY_OVR_COMMENT) or "",
-            st.session_state.get(KEY_OVR_AUTHOR) or "",
-        )
+        with data.write() as con:
+            status_mod.set_rag_override(con, pid, None if rag == "none" else rag, comment, actor)
     except status_mod.OverrideError as err:
-        st.session_state[KEY_OVR_ERROR] = err.code
+        st.session_state[KEY_OVR_ERROR] = tr(f"passport.error.{err.code}")
+        return
+    except AccessDenied as exc:
+        st.session_state[KEY_OVR_ERROR] = denied(exc)
+        return
+    except store.StoreBusy:
+        st.session_state[KEY_OVR_ERROR] = tr("upload.store_busy", wait=int(store.busy_wait()))
         return
     st.session_state[KEY_OVR_COMMENT] = ""
     message = tr("passport.override_saved")
@@ -233,21 +246,29 @@ def _save_override(pid: str, as_of: dt.date) -> None:
     st.session_state[KEY_FLASH] = message
 
 
-def override_form(pid: str, as_of: dt.date, history: pd.DataFrame) -> None:
-    """The coordinator sets or clears the override (comment and author required), and its history."""
+def override_form(pid: str, as_of: dt.date, history: pd.DataFrame, actor: Actor) -> None:
+    """The override's history; its form for those who may set it (a comment is required, the
+    author is the signed-in user)."""
     error = st.session_state.get(KEY_OVR_ERROR)
-    with st.expander(tr("passport.override_title"), icon=":material/edit:", expanded=bool(error)):
-        with st.form("passport_override_form", border=False):
-            choices = {v: _rag(v) for v in ("red", "amber", "green")} | {"none": tr("passport.override_clear")}
-            st.selectbox(tr("passport.override_rag"), list(choices), key=KEY_OVR_RAG, format_func=choices.__getitem__)
-            st.text_area(tr("passport.override_comment"), key=KEY_OVR_COMMENT, height=80)
-            st.text_input(tr("passport.override_author"), key=KEY_OVR_AUTHOR)
-            st.form_submit_button(
-                tr("passport.override_save"), key="passport_ovr_save", on_click=_save_override, args=(pid, as_of)
-            )
-        if error:
-            st.error(tr(f"passport.error.{error}"))
-            st.session_state.pop(KEY_OVR_ERROR, None)
+    title = tr("passport.override_title") if actor.can(Right.OVERRIDE) else tr("passport.history_title")
+    with st.expander(title, icon=":material/edit:", expanded=bool(error)):
+        if actor.can(Right.OVERRIDE):
+            with st.form("passport_override_form", border=False):
+                choices = {v: _rag(v) for v in ("red", "amber", "green")} | {"none": tr("passport.override_clear")}
+                st.selectbox(
+                    tr("passport.override_rag"), list(choices), key=KEY_OVR_RAG, format_func=choices.__getitem__
+                )
+                st.text_area(tr("passport.override_comment"), key=KEY_OVR_COMMENT, height=80, max_chars=2000)
+                st.caption(tr("passport.override_as", user=md(actor.name)))
+                st.form_submit_button(
+                    tr("passport.override_save"),
+                    key="passport_ovr_save",
+                    on_click=_save_override,
+                    args=(pid, as_of, actor),
+                )
+            if error:
+                st.error(error)
+                st.session_state.pop(KEY_OVR_ERROR, None)
         st.markdown(f"**{tr('passport.history_title')}**")
         shown = history.assign(rag=history["rag"].fillna("none"))
         print_table(
@@ -264,9 +285,56 @@ def override_form(pid: str, as_of: dt.date, history: pd.DataFrame) -> None:
         )
 
 
+def _decide(actor: Actor) -> None:
+    """Form callback: the curator's decision on one pending change request, as its own batch."""
+    change_id = st.session_state.get(KEY_CR_PICK)
+    if not change_id:
+        return
+    decision = st.session_state.get(KEY_CR_DECISION) or "approved"
+    on: dt.date = st.session_state.get(KEY_CR_DAY) or today()
+    try:
+        with data.write() as con:
+            batch = decide_change(con, actor, change_id, decision, on)
+    except DecisionError as err:
+        st.session_state[KEY_FLASH] = ("error", tr(f"decision.{err.code}", change=md(err.change_id)))
+        return
+    except AccessDenied as exc:
+        st.session_state[KEY_FLASH] = ("error", denied(exc))
+        return
+    except store.StoreBusy:
+        st.session_state[KEY_FLASH] = ("error", tr("upload.store_busy", wait=int(store.busy_wait())))
+        return
+    text = tr("passport.decided", change=md(change_id), decision=tr(f"enum.decision.{decision}"), batch=batch)
+    st.session_state[KEY_FLASH] = text
+
+
+def decision_form(changes: pd.DataFrame, actor: Actor) -> None:
+    """For the curator (Reg §40): approve or reject a pending change request of this project."""
+    if not actor.can(Right.DECIDE_CHANGES) or changes.empty:
+        return
+    pending = changes[changes["decision"].isna() | (changes["decision"] == "pending")]
+    if pending.empty:
+        return
+    ids = [str(c) for c in pending["change_id"]]
+    with st.form("passport_decision_form", border=True):
+        st.markdown(f"**{tr('passport.decide_title')}**")
+        pick, decision, day = st.columns([3, 3, 2])
+        pick.selectbox(tr("passport.decide_pick"), ids, key=KEY_CR_PICK)
+        options = {d: tr(f"enum.decision.{d}") for d in ("approved", "rejected")}
+        decision.radio(
+            tr("passport.decide_decision"), list(options), key=KEY_CR_DECISION, format_func=options.__getitem__
+        )
+        day.date_input(tr("passport.decide_day"), value=today(), key=KEY_CR_DAY, format="DD.MM.YYYY")
+        st.form_submit_button(
+            tr("passport.decide_save"), key="passport_cr_save", on_click=_decide, args=(actor,), type="primary"
+        )
+
+
 def flash() -> None:
     message = st.session_state.pop(KEY_FLASH, None)
-    if message:
+    if isinstance(message, tuple):
+        st.error(message[1], icon=":material/error:")
+    elif message:
         st.success(message, icon=":material/check:")
 
 
@@ -301,7 +369,7 @@ def indicator_figures(trend: pd.DataFrame) -> list[tuple[str, go.Figure]]:
         fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
         fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
         name = str(rows["name"].iloc[0])
-        title = f"<b>{iid}</b><br>{name if len(name) <= 60 else name[:58] + '…'}"
+        title = f"<b>{plot(iid)}</b><br>{plot(name if len(name) <= 60 else name[:58] + '…')}"
         fig.update_layout(
             height=260,
             margin={"l": 10, "r": 10, "t": 60, "b": 10},

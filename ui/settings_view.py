@@ -1,21 +1,29 @@
-"""Rendering helpers of the settings page: one input per threshold grouped by theme, saved on
-change; the extra days off / working days; the public holidays of a year."""
+"""Rendering helpers of the settings page: the thresholds grouped by theme, each theme a form
+saved by its button (audited, old → new); the import limits; the extra days off / working days;
+the public holidays of a year. Only the office head and coordinators change anything
+(``Right.SETTINGS``); everyone else sees the values in force."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Final
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
+from loaders import store
+from loaders.access import AccessDenied, Actor, Right
 from metrics import calendar as kz_calendar
 from metrics import settings as settings_mod
 from metrics.settings import SPEC_BY_KEY, SettingError
 
 from . import data
+from .safe import md
 from .session import tr
 from .tables import Col, table
+from .upload_view import denied
 
 #: Every threshold of ``metrics.settings`` under the theme it belongs to (a test checks none is missing).
 THEMES: Final[dict[str, tuple[str, ...]]] = {
@@ -40,10 +48,10 @@ THEMES: Final[dict[str, tuple[str, ...]]] = {
     "deadlines": ("evaluation_due_working_days", "change_due_working_days"),
     "rag": ("rag_red_activity_overdue_days",),
     "agenda": ("agenda_minutes_per_team",),
+    "import": tuple(spec.key for spec in settings_mod.LIMIT_SPECS),
 }
 WEEKDAY_KEYS: Final = ("sprint_planning_weekday",)
 
-KEY_USER: Final = "settings_user"
 KEY_VERSION: Final = "settings_version"
 KEY_FLASH: Final = "settings_flash"
 KEY_CAL_DAY: Final = "settings_cal_day"
@@ -87,9 +95,20 @@ def flash(where: str) -> None:
         st.success(text, icon=":material/check:")
 
 
-def _user() -> str | None:
-    name = (st.session_state.get(KEY_USER) or "").strip()
-    return name or None
+def _write(where: str, change: Callable[[duckdb.DuckDBPyConnection], object]) -> bool:
+    """One change to the store; a refusal becomes the message shown where it was asked for."""
+    try:
+        with data.write() as con:
+            change(con)
+    except SettingError as err:
+        _flash(where, "error", error_text(err))
+    except AccessDenied as exc:
+        _flash(where, "error", denied(exc))
+    except store.StoreBusy:
+        _flash(where, "error", tr("upload.store_busy", wait=int(store.busy_wait())))
+    else:
+        return True
+    return False
 
 
 def error_text(err: SettingError) -> str:
@@ -121,30 +140,24 @@ def sync_widgets(thresholds: pd.DataFrame, version: int) -> None:
     st.session_state[KEY_VERSION] = version
 
 
-def _save(key: str, stored: float) -> None:
-    """Input callback: store the new value, or put the old one back and say why not."""
-    wk = widget_key(key)
-    user = _user()
-    if user is None:
-        st.session_state[wk] = _value(key, stored)
-        _flash(key, "error", tr("settings.needs_user"))
-        return
-    value = float(st.session_state[wk])
-    try:
-        settings_mod.set_value(data.cursor(), key, value, user)
-    except SettingError as err:
-        st.session_state[wk] = _value(key, stored)
-        _flash(key, "error", error_text(err))
-        return
-    _flash(key, "success", tr("settings.saved", label=label(key), value=number(value, SPEC_BY_KEY[key].integer)))
+def _save_theme(theme: str, actor: Actor) -> None:
+    """Form callback: store the theme's inputs together (what did not change is not written)."""
+    values = {key: float(st.session_state[widget_key(key)]) for key in THEMES[theme]}
+    changed: list[str] = []
+
+    def save(con: duckdb.DuckDBPyConnection) -> None:
+        changed.extend(settings_mod.set_values(con, values, actor))
+
+    if _write(theme, save):
+        text = tr("settings.saved_n", count=len(changed)) if changed else tr("settings.nothing_changed")
+        _flash(theme, "success", text)
+    st.session_state.pop(KEY_VERSION, None)  # the inputs show what is stored now
 
 
-def _reset(key: str | None) -> None:
-    settings_mod.reset(data.cursor(), key)
-    if key is None:
-        _flash("all", "success", tr("settings.reset_all_done"))
-    else:
-        _flash(key, "success", tr("settings.reset_done", label=label(key)))
+def _reset(keys: tuple[str, ...], where: str, actor: Actor) -> None:
+    if _write(where, lambda con: settings_mod.reset(con, actor, keys=keys)):
+        _flash(where, "success", tr("settings.reset_all_done" if where == "all" else "settings.reset_theme_done"))
+    st.session_state.pop(KEY_VERSION, None)
 
 
 def _details(row: pd.Series) -> str:
@@ -154,20 +167,20 @@ def _details(row: pd.Series) -> str:
         parts.append(tr(f"settings.weekday.{int(row['value'])}"))
     if row["updated_by"] is not None and row["updated_by"] == row["updated_by"]:
         parts.append(
-            tr("settings.changed_by", by=row["updated_by"], at=f"{pd.Timestamp(row['updated_at']):%d.%m.%Y %H:%M}")
+            tr("settings.changed_by", by=md(row["updated_by"]), at=f"{pd.Timestamp(row['updated_at']):%d.%m.%Y %H:%M}")
         )
     else:
         parts.append(tr("settings.is_default") if row["value"] == spec.default else "")
     return " · ".join(p for p in parts if p)
 
 
-def setting_row(row: pd.Series) -> None:
-    """One threshold: its input (saved on change), default and last change, a reset button."""
+def setting_input(row: pd.Series, allowed: bool) -> None:
+    """One threshold's input (inside its theme's form), its default and its last change."""
     key = str(row["key"])
     spec = SPEC_BY_KEY[key]
-    allowed = tr("settings.range", low=number(spec.low, spec.integer), high=number(spec.high, spec.integer))
-    help_text = f"{tr(f'settings.help.{key}')}\n\n{allowed}"
-    field, details, reset = st.columns([4, 4, 2], vertical_alignment="bottom")
+    span = tr("settings.range", low=number(spec.low, spec.integer), high=number(spec.high, spec.integer))
+    help_text = f"{tr(f'settings.help.{key}')}\n\n{span}"
+    field, details = st.columns([4, 5], vertical_alignment="bottom")
     if spec.integer:
         field.number_input(
             label(key),
@@ -177,8 +190,7 @@ def setting_row(row: pd.Series) -> None:
             format="%d",
             key=widget_key(key),
             help=help_text,
-            on_change=_save,
-            args=(key, float(row["value"])),
+            disabled=not allowed,
         )
     else:
         field.number_input(
@@ -189,22 +201,42 @@ def setting_row(row: pd.Series) -> None:
             format="%.2f" if spec.high <= 1 else "%.1f",
             key=widget_key(key),
             help=help_text,
-            on_change=_save,
-            args=(key, float(row["value"])),
+            disabled=not allowed,
         )
     details.caption(_details(row))
-    reset.button(
-        tr("settings.reset_one"),
-        key=f"settings_reset_{key}",
-        disabled=float(row["value"]) == spec.default,
-        on_click=_reset,
-        args=(key,),
-        icon=":material/undo:",
-    )
-    flash(key)
 
 
-def all_thresholds(thresholds: pd.DataFrame) -> None:
+def theme_form(theme: str, rows: pd.DataFrame, actor: Actor) -> None:
+    """A theme's thresholds, saved together by the form's button; its reset to the defaults."""
+    allowed = actor.can(Right.SETTINGS)
+    with st.form(f"settings_form_{theme}", border=False, enter_to_submit=False):
+        for _, row in rows.iterrows():
+            setting_input(row, allowed)
+        st.form_submit_button(
+            tr("settings.save"),
+            key=f"settings_save_{theme}",
+            type="primary",
+            icon=":material/save:",
+            disabled=not allowed,
+            on_click=_save_theme,
+            args=(theme, actor),
+        )
+    if not allowed:
+        st.caption(tr("settings.read_only"))
+    elif bool((rows["value"] != rows["default"]).any()):
+        with st.popover(tr("settings.reset_theme"), icon=":material/undo:"):
+            st.caption(tr("settings.reset_theme_confirm"))
+            st.button(
+                tr("settings.reset_all_yes"),
+                key=f"settings_reset_{theme}",
+                on_click=_reset,
+                args=(THEMES[theme], theme, actor),
+                type="primary",
+            )
+    flash(theme)
+
+
+def all_thresholds(thresholds: pd.DataFrame, actor: Actor) -> None:
     """Every threshold in one downloadable table, and resetting them all."""
     shown = thresholds.assign(label=thresholds["key"].map(label))
     table(
@@ -223,9 +255,16 @@ def all_thresholds(thresholds: pd.DataFrame) -> None:
         file_stem=tr("settings.file.thresholds"),
         title=tr("settings.all_title"),
     )
-    with st.popover(tr("settings.reset_all"), icon=":material/restart_alt:"):
-        st.caption(tr("settings.reset_all_confirm"))
-        st.button(tr("settings.reset_all_yes"), key="settings_reset_all", on_click=_reset, args=(None,), type="primary")
+    if actor.can(Right.SETTINGS):
+        with st.popover(tr("settings.reset_all"), icon=":material/restart_alt:"):
+            st.caption(tr("settings.reset_all_confirm"))
+            st.button(
+                tr("settings.reset_all_yes"),
+                key="settings_reset_all",
+                on_click=_reset,
+                args=((), "all", actor),
+                type="primary",
+            )
     flash("all")
 
 
@@ -233,39 +272,31 @@ def all_thresholds(thresholds: pd.DataFrame) -> None:
 # Calendar
 
 
-def _add_day() -> None:
-    user = _user()
-    if user is None:
-        _flash("calendar", "error", tr("settings.needs_user"))
-        return
+def _add_day(actor: Actor) -> None:
     day: dt.date = st.session_state[KEY_CAL_DAY]
     kind: settings_mod.DayKind = st.session_state[KEY_CAL_KIND]
-    try:
-        settings_mod.set_calendar_day(
-            data.cursor(), day, kind, (st.session_state.get(KEY_CAL_NOTE) or "").strip(), user
-        )
-    except SettingError as err:
-        _flash("calendar", "error", error_text(err))
-        return
-    st.session_state[KEY_CAL_NOTE] = ""
-    _flash("calendar", "success", tr("settings.cal.added", day=f"{day:%d.%m.%Y}", kind=tr(f"settings.day_kind.{kind}")))
+    note = (st.session_state.get(KEY_CAL_NOTE) or "").strip()
+    if _write("calendar", lambda con: settings_mod.set_calendar_day(con, day, kind, note, actor)):
+        st.session_state[KEY_CAL_NOTE] = ""
+        kind_text = tr(f"settings.day_kind.{kind}")
+        _flash("calendar", "success", tr("settings.cal.added", day=f"{day:%d.%m.%Y}", kind=kind_text))
 
 
-def _remove_day() -> None:
+def _remove_day(actor: Actor) -> None:
     day = st.session_state.get(KEY_CAL_PICK)
     if day is None:
         return
-    settings_mod.remove_calendar_day(data.cursor(), day)
-    _flash("calendar", "success", tr("settings.cal.removed", day=f"{day:%d.%m.%Y}"))
+    if _write("calendar", lambda con: settings_mod.remove_calendar_day(con, day, actor)):
+        _flash("calendar", "success", tr("settings.cal.removed", day=f"{day:%d.%m.%Y}"))
 
 
-def _reset_calendar() -> None:
-    settings_mod.reset_calendar(data.cursor())
-    _flash("calendar", "success", tr("settings.cal.reset_done"))
+def _reset_calendar(actor: Actor) -> None:
+    if _write("calendar", lambda con: settings_mod.reset_calendar(con, actor)):
+        _flash("calendar", "success", tr("settings.cal.reset_done"))
 
 
-def calendar_days(days: pd.DataFrame, as_of: dt.date) -> None:
-    """The extra days off and working days: list, add, remove, reset."""
+def calendar_days(days: pd.DataFrame, as_of: dt.date, actor: Actor) -> None:
+    """The extra days off and working days: list; add, remove, reset (for those who may)."""
     st.markdown(tr("settings.cal.intro"))
     st.markdown(f"**{tr('settings.cal.title')}**")
     table(
@@ -281,13 +312,18 @@ def calendar_days(days: pd.DataFrame, as_of: dt.date) -> None:
         file_stem=tr("settings.file.calendar"),
         title=tr("settings.cal.title"),
     )
+    if not actor.can(Right.SETTINGS):
+        st.caption(tr("settings.read_only"))
+        return
     with st.form("settings_cal_form", border=True):
         day, kind, note = st.columns([2, 2, 3])
         day.date_input(tr("settings.cal.day"), value=as_of, key=KEY_CAL_DAY, format="DD.MM.YYYY")
         kinds = {k: tr(f"settings.day_kind.{k}") for k in ("day_off", "working_day")}
         kind.radio(tr("settings.cal.kind"), list(kinds), key=KEY_CAL_KIND, format_func=kinds.__getitem__)
         note.text_input(tr("settings.cal.note"), key=KEY_CAL_NOTE, placeholder=tr("settings.cal.note_hint"))
-        st.form_submit_button(tr("settings.cal.add"), key="settings_cal_add", on_click=_add_day, icon=":material/add:")
+        st.form_submit_button(
+            tr("settings.cal.add"), key="settings_cal_add", on_click=_add_day, args=(actor,), icon=":material/add:"
+        )
     if not days.empty:
         pick, remove, reset = st.columns([3, 2, 2], vertical_alignment="bottom")
         # labels made now, in this run's language (a format function may be called outside the run)
@@ -297,11 +333,21 @@ def calendar_days(days: pd.DataFrame, as_of: dt.date) -> None:
         }
         pick.selectbox(tr("settings.cal.pick"), list(shown), key=KEY_CAL_PICK, format_func=shown.__getitem__)
         remove.button(
-            tr("settings.cal.remove"), key="settings_cal_remove", on_click=_remove_day, icon=":material/delete:"
+            tr("settings.cal.remove"),
+            key="settings_cal_remove",
+            on_click=_remove_day,
+            args=(actor,),
+            icon=":material/delete:",
         )
         with reset.popover(tr("settings.cal.reset"), icon=":material/restart_alt:"):
             st.caption(tr("settings.cal.reset_confirm"))
-            st.button(tr("settings.reset_all_yes"), key="settings_cal_reset", on_click=_reset_calendar, type="primary")
+            st.button(
+                tr("settings.reset_all_yes"),
+                key="settings_cal_reset",
+                on_click=_reset_calendar,
+                args=(actor,),
+                type="primary",
+            )
     flash("calendar")
 
 

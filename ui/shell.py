@@ -11,8 +11,9 @@ import streamlit as st
 
 from i18n import LANGS
 from loaders import store
+from loaders.access import Actor, Role
 
-from . import data
+from . import auth, data
 from .session import (
     KEY_AS_OF,
     KEY_CURATOR,
@@ -51,11 +52,12 @@ def _keep() -> None:
             st.session_state[f"{key}_kept"] = st.session_state[key]
 
 
-def sidebar() -> View:
+def sidebar(actor: Actor) -> View:
     """Render the shared sidebar and return what the user is looking at."""
     init_from_url()
     _restore()
     with st.sidebar:
+        auth.sidebar_user(actor)
         st.selectbox(tr("side.language"), LANGS, key=KEY_LANG, format_func=lambda c: LANG_NAMES[c])
         st.date_input(
             tr("side.as_of"),
@@ -103,6 +105,8 @@ def _data_caption() -> None:
     else:
         when = f"{applied['imported_at'].iloc[0]:%d.%m.%Y %H:%M}"
         st.caption(tr("side.data_version", version=data.version(), when=when))
+    if data.is_stale():
+        st.caption(tr("side.store_busy"))
 
 
 def empty_state() -> bool:
@@ -114,9 +118,9 @@ def empty_state() -> bool:
     return True
 
 
-def frame() -> View:
+def frame(actor: Actor) -> View:
     """The router's part: the sidebar of this run."""
-    view = sidebar()
+    view = sidebar(actor)
     st.session_state[SHELL_DRAWN] = True
     return view
 
@@ -138,3 +142,5 @@ def page(title_key: str) -> View:
 def header(title_key: str, view: View) -> None:
     st.title(tr(title_key))
     st.caption(tr("common.as_of_note", date=f"{view.as_of:%d.%m.%Y}"))
+    if auth.current().role is Role.OPEN_DEMO:
+        st.caption(tr("auth.open_line"))

@@ -14,6 +14,7 @@ import streamlit as st
 from exports import excel
 from i18n import has
 
+from . import auth, data
 from .session import lang, tr
 
 Kind = Literal["text", "date", "int", "number", "money", "pct", "fraction", "label", "list", "rag"]
@@ -126,9 +127,10 @@ def download(
     def build() -> bytes:
         return excel.workbook([excel.Sheet(sheet, shown, headers, title, percent=percent)])
 
+    detail: dict[str, object] = {"table": key, "title": title, "rows": len(shown), "lang": lang()}
     st.download_button(
         tr("common.download_xlsx"),
-        data=build,
+        data=data.audited_export(auth.current(), "table", detail, build),
         file_name=f"{file_stem}_{lang()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"dl_{key}",

@@ -1,9 +1,11 @@
 """The Upload page's mapping step: read an export of another system through a mapping profile.
 
-A saved profile (``data/mappings/*.toml``) is used as it is; otherwise the user builds one for a
-single target table: sheet, header row, date order, decimal separator, a source column (or a
-constant) per field, value maps for enum fields. The profile is previewed through the same
-check as any upload and can be downloaded or saved as TOML.
+A shipped profile (``data/mappings/*.toml``) or one saved earlier (in the store) is used as it is;
+otherwise the user builds one for a single target table: sheet, header row, date order, decimal
+separator, a source column (or a constant) per field, value maps for enum fields. The profile is
+previewed through the same check as any upload and can be downloaded as TOML, or saved by those
+who may (``Right.PROFILES``; a shipped profile is never replaced). The file's sheets are read in
+the reader's child process, under the import limits, like any upload.
 """
 
 from __future__ import annotations
@@ -17,27 +19,31 @@ import streamlit as st
 from pydantic import ValidationError
 
 from loaders import mapping_builder as mb
-from loaders.importer import ImportPlan
+from loaders import profiles, sandbox, store
+from loaders.access import AccessDenied, Actor, Right
+from loaders.importer import ImportPlan, import_limits
 from loaders.issues import ReadError
-from loaders.mapping import Profile, Scalar, load_profile
+from loaders.mapping import Profile, Scalar
 from loaders.reader import HEADER_SCAN_ROWS, Grid, Loaded, read_grids
 from loaders.schema import ENUM_CATALOG, TABLES, FieldSpec, table_specs
 
+from . import data
+from .safe import md, md_join
 from .session import lang, tr
-from .upload_view import labelled, mappings_dir
+from .upload_view import denied, labelled
 
 K_ON, K_FILE, K_PROFILE, K_GRIDS = "upload_map_on", "upload_map_file", "upload_map_profile", "upload_grids"
 Dates = Literal["day_first", "month_first"]
 Decimal = Literal[",", "."]
 
 
-def step(files: Sequence[Loaded], plan: ImportPlan | None) -> tuple[bool, mb.ForFiles | None]:
+def step(files: Sequence[Loaded], plan: ImportPlan | None, actor: Actor) -> tuple[bool, mb.ForFiles | None]:
     """Whether the mapping step is on, and the mapping to preview with (None while incomplete).
 
     It opens by itself when a file holds no recognised table, else on the user's request."""
     foreign = mb.foreign_files(plan) if plan is not None else []
     if foreign:
-        st.info(tr("upload.map_auto", files=", ".join(foreign)), icon=":material/swap_horiz:")
+        st.info(tr("upload.map_auto", files=md_join(foreign)), icon=":material/swap_horiz:")
     elif not st.toggle(tr("upload.map_toggle"), key=K_ON, help=tr("upload.map_toggle_help")):
         return False, None
     with st.container(border=True):
@@ -52,10 +58,10 @@ def step(files: Sequence[Loaded], plan: ImportPlan | None) -> tuple[bool, mb.For
         loaded = next(f for f in files if f.name == name)
         picked, profile = _saved()
         if not picked:
-            profile = _built(loaded)
+            profile = _built(loaded, actor)
     if profile is None:
         return True, None
-    st.caption(tr("upload.map_preview", name=profile.name, file=name))
+    st.caption(tr("upload.map_preview", name=md(profile.name), file=md(name)))
     return True, mb.ForFiles(profile, frozenset({name}))
 
 
@@ -63,35 +69,40 @@ def step(files: Sequence[Loaded], plan: ImportPlan | None) -> tuple[bool, mb.For
 # A saved profile
 
 
-def _title(path: Path) -> str:
-    try:
-        return f"{load_profile(path).name} ({path.name})"
-    except ReadError:
-        return path.name
-
-
 def _saved() -> tuple[bool, Profile | None]:
-    """Whether a saved profile is picked (else one is built below), and the profile if it reads."""
-    paths = {p.name: p for p in sorted(mappings_dir().glob("*.toml"))}
-    if st.session_state.get(K_PROFILE) not in (None, *paths):
+    """Whether a shipped or saved profile is picked (else one is built below), and the profile if
+    it reads."""
+    with data.read() as con:
+        entries = {e.stem: e for e in profiles.listing(con)}
+    if st.session_state.get(K_PROFILE) not in (None, *entries):
         st.session_state.pop(K_PROFILE, None)
-    options: list[str | None] = [None, *paths]
+    options: list[str | None] = [None, *entries]
+
+    def title(stem: str | None) -> str:
+        if stem is None:
+            return tr("upload.map_new")
+        e = entries[stem]
+        if e.shipped:
+            return tr("upload.map_shipped", name=stem)
+        return tr("upload.map_saved_by", name=stem, user=e.saved_by)
+
     pick = st.selectbox(
         tr("upload.map_profile"),
         options,
-        format_func=labelled(options, lambda p: tr("upload.map_new") if p is None else _title(paths[p])),
+        format_func=labelled(options, title),
         key=K_PROFILE,
         help=tr("upload.map_profile_help"),
     )
     if pick is None:
         return False, None
     try:
-        profile = load_profile(paths[pick])
+        with data.read() as con:
+            profile = profiles.load(con, pick)
     except ReadError as exc:
         st.warning(exc.issue().message(lang()), icon=":material/error:")
         return True, None
     if profile.description:
-        st.caption(profile.description)
+        st.caption(md(profile.description))
     with st.expander(tr("upload.map_toml"), icon=":material/code:"):
         st.code(profile.to_toml(), language="toml")
     return True, profile
@@ -102,11 +113,12 @@ def _saved() -> tuple[bool, Profile | None]:
 
 
 def _grids(loaded: Loaded) -> list[Grid]:
-    """The file's sheets, read once per file content (kept for the last two files)."""
+    """The file's sheets, read once per file content (kept for the last two files), in the
+    reader's child process under the import limits."""
     memo: dict[str, list[Grid]] = st.session_state.setdefault(K_GRIDS, {})
     digest = hashlib.sha256(loaded.data).hexdigest()
     if digest not in memo:
-        grids = read_grids(loaded)
+        grids = sandbox.run(read_grids, loaded, file=loaded.name, limits=import_limits(data.cursor()))
         while len(memo) >= 2:
             memo.pop(next(iter(memo)))
         memo[digest] = grids
@@ -119,7 +131,7 @@ def _keep_valid(key: str, options: Sequence[object]) -> None:
         del st.session_state[key]
 
 
-def _built(loaded: Loaded) -> Profile | None:
+def _built(loaded: Loaded, actor: Actor) -> Profile | None:
     try:
         grids = _grids(loaded)
     except ReadError as exc:
@@ -190,7 +202,7 @@ def _built(loaded: Loaded) -> Profile | None:
     except ValidationError:
         st.warning(tr("upload.map_invalid"), icon=":material/error:")
         return None
-    _save(profile, name)
+    _save(profile, name, actor)
     return profile
 
 
@@ -278,8 +290,9 @@ def _value_map(table: str, f: FieldSpec, grid: Grid, header_idx: int, source: st
     return out
 
 
-def _save(profile: Profile, name: str) -> None:
-    """The profile as TOML: shown, downloadable, and saved into the profiles folder on request."""
+def _save(profile: Profile, name: str, actor: Actor) -> None:
+    """The profile as TOML: shown, downloadable, and kept in the store for later uploads (by those
+    who may)."""
     with st.expander(tr("upload.map_toml"), icon=":material/code:"):
         st.code(profile.to_toml(), language="toml")
     c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="center")
@@ -292,15 +305,20 @@ def _save(profile: Profile, name: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+    if not actor.can(Right.PROFILES):
+        c3.caption(tr("upload.map_save_not_allowed"))
+        return
     overwrite = c3.checkbox(tr("upload.map_overwrite"), key="upload_map_overwrite")
     if not c2.button(tr("upload.map_save"), key="upload_map_save", icon=":material/save:"):
         return
-    folder = mappings_dir()
     try:
-        path = mb.save_profile(profile, folder, name, overwrite=overwrite)
-    except FileExistsError as exc:
-        st.warning(tr("upload.map_exists", path=Path(str(exc)).name), icon=":material/warning:")
-    except OSError as exc:
-        st.warning(tr("upload.map_save_failed", reason=exc.strerror or type(exc).__name__), icon=":material/error:")
+        with data.write() as con:
+            stem = profiles.save(con, actor, profile, name, overwrite=overwrite)
+    except profiles.ProfileError as exc:
+        st.warning(tr(f"profiles.{exc.code}", stem=md(exc.stem)), icon=":material/warning:")
+    except AccessDenied as exc:
+        st.warning(denied(exc), icon=":material/block:")
+    except store.StoreBusy:
+        st.warning(tr("upload.store_busy", wait=int(store.busy_wait())), icon=":material/hourglass:")
     else:
-        st.success(tr("upload.map_saved", path=path.name), icon=":material/check_circle:")
+        st.success(tr("upload.map_saved", path=md(stem)), icon=":material/check_circle:")

@@ -1,8 +1,9 @@
 """The Upload page's pieces: template, files, the check and its preview, confirm, history, rollback.
 
-Nothing here decides what an upload means: ``loaders.importer`` reads, checks and writes,
-``loaders.store`` keeps the history. These helpers draw what they return in the user's language
-and keep the page's state (keys prefixed ``upload_``) between reruns.
+Nothing here decides what an upload means: ``loaders.importer`` reads, checks and writes (as the
+signed-in user, whose rights it checks), ``loaders.store`` keeps the history. These helpers draw
+what they return in the user's language and keep the page's state (keys prefixed ``upload_``)
+between reruns.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
@@ -21,13 +20,15 @@ import streamlit as st
 
 from i18n import has
 from loaders import store, template
-from loaders.importer import ImportPlan, SheetSource, commit, prepare
+from loaders.access import AccessDenied, Actor, Right
+from loaders.importer import ImportPlan, SheetSource, StalePlan, commit, prepare
 from loaders.issues import ISSUE_COLUMNS, Issue
 from loaders.mapping_builder import ForFiles
 from loaders.reader import Loaded
 from loaders.schema import ENUM_CATALOG, TABLES, table_specs
 
 from . import data
+from .safe import md, md_join
 from .session import lang, tr
 from .tables import Col, table
 
@@ -36,13 +37,7 @@ T = TypeVar("T")
 
 FILE_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-K_GEN, K_USER, K_USER_SAVED, K_PLANS, K_FLASH = (
-    "upload_gen",
-    "upload_user",
-    "upload_user_saved",
-    "upload_plans",
-    "upload_flash",
-)
+K_GEN, K_PLANS, K_FLASH = "upload_gen", "upload_plans", "upload_flash"
 K_RB_BATCH, K_RB_SURE = "upload_rb_batch", "upload_rb_sure"
 PLANS_KEPT = 4
 
@@ -68,12 +63,6 @@ def labelled(options: Sequence[T], text: Callable[[T], str]) -> Callable[[T], st
     return lambda o: texts.get(o, str(o))
 
 
-def mappings_dir() -> Path:
-    """Where mapping profiles are kept: ``PMO_MAPPINGS`` if set, else ``data/mappings``."""
-    env = os.environ.get("PMO_MAPPINGS")
-    return Path(env) if env else store.PROJECT_ROOT / "data" / "mappings"
-
-
 # --------------------------------------------------------------------------------------------
 # Template, user, files
 
@@ -93,18 +82,10 @@ def template_button(ui_lang: str) -> None:
     )
 
 
-def _last_user() -> str | None:
-    history = store.batches(data.cursor())
-    return None if history.empty else str(history["user_name"].iloc[0])
-
-
-def user_name() -> str:
-    """Who uploads or rolls back: kept for the session, prefilled with the last importer."""
-    if K_USER not in st.session_state:
-        st.session_state[K_USER] = st.session_state.get(K_USER_SAVED) or _last_user() or tr("upload.default_user")
-    name = st.text_input(tr("upload.user"), key=K_USER, help=tr("upload.user_help"), max_chars=80)
-    st.session_state[K_USER_SAVED] = name  # a widget's own key is dropped when the page is left
-    return name.strip()
+def who(actor: Actor) -> None:
+    """Whose name the upload goes under, and what their role lets them upload."""
+    scope = "upload.scope_all" if actor.can(Right.UPLOAD) else "upload.scope_own"
+    st.caption(tr("upload.as_user", user=md(actor.name), role=tr(f"role.{actor.role.value}")) + " " + tr(scope))
 
 
 def uploaded_files() -> list[Loaded]:
@@ -133,15 +114,16 @@ def _mapping_key(mapping: SheetSource | None) -> object:
     return None if mapping is None else id(mapping)
 
 
-def plan_for(files: Sequence[Loaded], mapping: SheetSource | None = None) -> ImportPlan | None:
-    """``prepare`` of these files against the store now; None (with a message) if it broke."""
+def plan_for(files: Sequence[Loaded], actor: Actor, mapping: SheetSource | None = None) -> ImportPlan | None:
+    """``prepare`` of these files against the store now; None (with a message) if it broke. Each
+    file is read in a child process under the import limits, so a hostile file is a message."""
     digests = tuple((f.name, hashlib.sha256(f.data).hexdigest()) for f in files)
-    key = (digests, data.version(), _mapping_key(mapping))
+    key = (digests, data.version(), _mapping_key(mapping), actor)
     plans: dict[object, ImportPlan] = st.session_state.setdefault(K_PLANS, {})
     if key not in plans:
         try:
             with st.spinner(tr("upload.checking")):
-                plan = prepare(data.cursor(), files, mapping=mapping)
+                plan = prepare(data.cursor(), files, mapping=mapping, actor=actor)
         except Exception:  # bad input never crashes the page; the importer turns known faults into issues
             log.exception("checking an upload failed")
             st.warning(tr("upload.check_failed"), icon=":material/error:")
@@ -272,7 +254,7 @@ def show_flash() -> None:
         )
 
 
-def confirm(plan: ImportPlan, user: str) -> None:
+def confirm(plan: ImportPlan, actor: Actor) -> None:
     """The button that writes the plan as one batch (the diff is worked out again inside the write)."""
     st.subheader(tr("upload.confirm_title"))
     if not plan.ok:
@@ -284,26 +266,36 @@ def confirm(plan: ImportPlan, user: str) -> None:
     if not plan.has_changes:
         st.caption(tr("upload.no_change"))
     st.caption(tr("upload.confirm_hint"))
-    if not user:
-        st.caption(tr("upload.need_user"))
-    clicked = st.button(
-        tr("upload.confirm"), type="primary", key="upload_confirm", disabled=not user, icon=":material/check:"
-    )
-    if not clicked:
+    if not st.button(tr("upload.confirm"), type="primary", key="upload_confirm", icon=":material/check:"):
         return
     try:
-        batch = commit(data.cursor(), plan, user)
+        with st.spinner(tr("upload.writing")), data.write() as con:
+            batch = commit(con, plan, actor)
+    except StalePlan:  # someone else changed the data since the check: check again against it
+        _flash("warning", tr("upload.changed_meanwhile"))
     except ValueError:  # a file was imported by someone else since the check
         _flash("warning", tr("upload.imported_meanwhile"))
+    except AccessDenied as exc:
+        _flash("warning", denied(exc))
+    except store.StoreBusy:
+        _flash("warning", tr("upload.store_busy", wait=int(store.busy_wait())))
     except duckdb.Error:
         log.exception("writing an upload failed")
         _flash("warning", tr("upload.commit_failed"))
     else:
-        files = ", ".join(r.name for r in plan.files)
+        files = md_join(r.name for r in plan.files)
         _flash("success", tr("cli.imported", batch=batch, files=files), counts_frame(plan))
         st.session_state[K_GEN] = st.session_state.get(K_GEN, 0) + 1  # an empty uploader
     st.session_state.pop(K_PLANS, None)
     st.rerun()  # the sidebar and every cached metric follow the new data version
+
+
+def denied(exc: AccessDenied) -> str:
+    """A refusal in the user's words: their role, and the projects that are not theirs."""
+    role = tr(f"role.{exc.actor.role.value}")
+    if exc.projects:
+        return tr("access.not_your_projects", user=md(exc.actor.name), role=role, projects=md_join(exc.projects))
+    return tr("access.denied", user=md(exc.actor.name), role=role, right=tr(f"right.{exc.right.value}"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,8 +322,8 @@ HISTORY_COLS = [
 ]
 
 
-def history(user: str) -> None:
-    """Every batch, newest first, and the rollback of an applied one."""
+def history(actor: Actor) -> None:
+    """Every batch, newest first, and (for those who may) the rollback of an applied one."""
     st.subheader(tr("upload.history_title"))
     batches = store.batches(data.cursor())
     if batches.empty:
@@ -345,10 +337,11 @@ def history(user: str) -> None:
     table(
         shown, HISTORY_COLS, key="upload_history", file_stem=tr("upload.history_file"), title=tr("upload.history_title")
     )
-    _rollback(shown, user)
+    if actor.can(Right.ROLLBACK):
+        _rollback(shown, actor)
 
 
-def _rollback(batches: pd.DataFrame, user: str) -> None:
+def _rollback(batches: pd.DataFrame, actor: Actor) -> None:
     st.markdown(f"**{tr('upload.rollback_title')}**")
     applied = batches[batches["status"] == "applied"].sort_values("batch_id")
     if applied.empty:
@@ -391,16 +384,17 @@ def _rollback(batches: pd.DataFrame, user: str) -> None:
     )
     st.caption(tr("upload.rollback_effect", batch=pick))
     sure = st.checkbox(tr("upload.rollback_sure", batches=listed), key=K_RB_SURE)
-    if not user:
-        st.caption(tr("upload.need_user"))
-    if not st.button(
-        tr("upload.rollback_button"), key="upload_rb_go", disabled=not (sure and user), icon=":material/undo:"
-    ):
+    if not st.button(tr("upload.rollback_button"), key="upload_rb_go", disabled=not sure, icon=":material/undo:"):
         return
     try:
-        done = store.rollback(data.cursor(), pick, user)
+        with data.write() as con:
+            done = store.rollback(con, pick, actor)
     except store.RollbackError as exc:
         _flash("warning", tr(f"cli.{exc.code}", batch=exc.batch_id))
+    except AccessDenied as exc:
+        _flash("warning", denied(exc))
+    except store.StoreBusy:
+        _flash("warning", tr("upload.store_busy", wait=int(store.busy_wait())))
     except duckdb.Error:
         log.exception("rolling back failed")
         _flash("warning", tr("upload.commit_failed"))

@@ -1,0 +1,38 @@
+"""Data is text, never markup.
+
+Streamlit renders Markdown (and its own directives: ``:red[...]``, ``$math$``, links, images) in
+``st.markdown``, captions, alerts, headers and every widget label; Plotly renders a subset of
+HTML (``<a href>``, ``<span style>``) in chart texts. A value from an uploaded file (a project's
+name, a comment, a file name) reaching either must be shown as the characters it holds: ``md``
+and ``plot`` make it so. Layout markup in the code never carries data.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from typing import Final
+
+# every ASCII punctuation character can be escaped with a backslash in CommonMark; escaping them
+# all also disarms Streamlit's ``:directive[...]``, ``$math$`` and emoji shortcodes
+_PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md(value: object) -> str:
+    """``value`` for a place that renders Markdown: one line, every markup character escaped."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def md_join(values: Iterable[object], sep: str = ", ") -> str:
+    return sep.join(md(v) for v in values)
+
+
+def plot(value: object) -> str:
+    """``value`` for a chart's text (labels, hover, titles): Plotly's HTML subset escaped."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=False)
