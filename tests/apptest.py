@@ -32,4 +32,4 @@ def errors(at: AppTest) -> list[str]:
 
 def plain(markdown: str) -> str:
     """Markdown source as the reader sees it: the escapes of data values (``ui.safe.md``) removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -85,3 +85,67 @@ def zip_bomb_xlsx(path: Path, unpacked_mb: int = 1100, filler: bytes = b" ") -> 
                     fh.write(blanks)
                 fh.write(b"</sheetData>" + tail)
     return path
+
+
+#: the same, for identifiers and people's names, which must survive lists split at ``;`` and ``,``
+HOSTILE_NAMES = (
+    "<img src=x onerror=window.__pwned=1 id=pwn-img2>",
+    "<b id=pwn-b>pwn</b>",
+    "[pwn-link2](javascript:window.__pwned=1)",
+    ":red[pwn-colour2]",
+)
+
+
+def hostile_demo_store(path: Path) -> Path:
+    """The demo portfolio with markup in every text field: each free text gets a hostile string
+    added, each identifier and person a hostile suffix (the same everywhere it appears, so the
+    references and the meeting attendance still hold); imported through the real importer."""
+    from loaders import store, template
+    from loaders.access import open_demo
+    from loaders.importer import import_files
+    from loaders.reader import Loaded
+    from loaders.schema import table_specs
+    from pmo.cli import load_demo
+
+    scratch = path.with_name(path.stem + "-scratch.duckdb")
+    con = store.connect(scratch)
+    load_demo(con)
+    ids: dict[str, str] = {}
+    people: dict[str, str] = {}
+
+    def suffixed(value: str, memo: dict[str, str]) -> str:
+        if value not in memo:
+            memo[value] = f"{value}{HOSTILE_NAMES[len(memo) % len(HOSTILE_NAMES)]}"
+        return memo[value]
+
+    wb = template.build("en")
+    counter = 0
+    for table, spec in table_specs().items():
+        frame = con.execute(f"SELECT * FROM {table}").df()
+        rows: list[dict[str, object]] = []
+        for record in frame.to_dict("records"):
+            row: dict[str, object] = {}
+            for f in spec.fields:
+                value = record.get(f.name)
+                if not isinstance(value, str) or f.kind != "text" or not value:
+                    row[f.name] = None if value is None or value != value else value
+                elif f.key or f.ref is not None or f.name.endswith("_id"):
+                    row[f.name] = suffixed(value, ids)
+                elif f.person or f.name in ("curator", "program_manager", "project_manager", "responsible", "owner"):
+                    row[f.name] = suffixed(value, people)
+                elif f.name == "attendees":
+                    row[f.name] = "; ".join(
+                        suffixed(p.strip(), people) for p in re.split(r"[;,\n]", value) if p.strip()
+                    )
+                else:
+                    row[f.name] = f"{HOSTILE_TEXTS[counter % len(HOSTILE_TEXTS)]} {value}"  # markup starts the line
+                    counter += 1
+            rows.append(row)
+        template.fill(wb, table, rows, "en")
+    con.close()
+    scratch.unlink()
+    con = store.connect(path)
+    plan, batch = import_files(con, [Loaded("hostile.xlsx", template.to_bytes(wb))], actor=open_demo("tester"))
+    con.close()
+    assert batch is not None, [i.message("en") for i in plan.issues if i.level == "error"][:5]
+    return path

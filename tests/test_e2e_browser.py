@@ -5,148 +5,35 @@ box, and keep a screenshot of every page in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from i18n import t
+from tests.browser import ARTIFACTS, ROOT, chromium, error_boxes, needs_chromium, open_page, settle, shoot
+from tests.browser import streamlit_server as serve
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 PAGES = ("overview", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings")
-AS_OF = "2026-09-30"
-CHROME_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it as root)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Streamlit serving app.py on a free local port with an empty temporary store."""
     db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    port = _free_port()
-    env = {**os.environ, "PMO_DB": str(db)}
-    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--global.developmentMode",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("Streamlit did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(db, tmp_path_factory.mktemp("e2e-log"), env={"PMO_AUTH": "open"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True, locale="kk-KZ")
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
+def page(server: str) -> Iterator[Any]:
+    with chromium() as pg:
         yield pg
-        context.close()
-        browser.close()
-
-
-def settle(pg: object, quiet: float = 1.2) -> None:
-    """Wait until the app has finished running (no 'running' indicator for ``quiet`` seconds)."""
-    pg.wait_for_selector("[data-testid='stApp']")  # type: ignore[attr-defined]
-    calm_since, deadline = None, time.time() + 90
-    while time.time() < deadline:
-        running = pg.locator("[data-testid='stStatusWidget']").count()  # type: ignore[attr-defined]
-        if running:
-            calm_since = None
-        elif calm_since is None:
-            calm_since = time.time()
-        elif time.time() - calm_since >= quiet:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the app kept running")
-
-
-def error_boxes(pg: object) -> list[str]:
-    loc = pg.locator("[data-testid='stException'], [data-testid='stAlertContentError']")  # type: ignore[attr-defined]
-    return [loc.nth(i).inner_text()[:200] for i in range(loc.count())]
-
-
-def shoot(pg: object, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its own container, so the window is made tall."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.set_viewport_size({"width": 1600, "height": 3000})  # type: ignore[attr-defined]
-    settle(pg, quiet=0.8)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
-    pg.set_viewport_size({"width": 1600, "height": 1000})  # type: ignore[attr-defined]
-
-
-def open_page(pg: object, server: str, path: str, **params: str) -> None:
-    """Open a page and wait until its script has run (its title is there) and gone quiet."""
-    query = "&".join(f"{k}={v}" for k, v in {"as_of": AS_OF, **params}.items())
-    pg.goto(f"{server}/{path}?{query}")  # type: ignore[attr-defined]
-    pg.locator("h1").first.wait_for()  # type: ignore[attr-defined]
-    settle(pg)
 
 
 def test_the_coordinator_and_the_curator(page: object, server: str, tmp_path: Path) -> None:

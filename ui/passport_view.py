@@ -114,9 +114,10 @@ def _cell(value: Any, kind: str) -> str:
 
 
 def _printable(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The display frame (for the download) and its text as printed."""
+    """The display frame (for the download) and its text as printed (``st.table`` renders its
+    cells as Markdown: every cell is escaped)."""
     frame = display_frame(df, cols)
-    shown = pd.DataFrame({tr(c.header): [_cell(v, c.kind) for v in frame[tr(c.header)]] for c in cols})
+    shown = pd.DataFrame({tr(c.header): [md(_cell(v, c.kind)) for v in frame[tr(c.header)]] for c in cols})
     return frame, shown
 
 

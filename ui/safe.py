@@ -17,13 +17,19 @@ from typing import Final
 # every ASCII punctuation character can be escaped with a backslash in CommonMark; escaping them
 # all also disarms Streamlit's ``:directive[...]``, ``$math$`` and emoji shortcodes
 _PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured Markdown turns bare addresses into links after the escapes are undone: an
+# invisible word joiner inside the pattern (``http⁠://``, ``www⁠.``, ``name⁠@``) keeps them text
+_AUTOLINK: Final = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?<=\w)(?=@)")
+WORD_JOINER: Final = "\u2060"
 
 
 def md(value: object) -> str:
-    """``value`` for a place that renders Markdown: one line, every markup character escaped."""
+    """``value`` for a place that renders Markdown: one line, every markup character escaped, no
+    address that Markdown would make a link of."""
     if value is None:
         return ""
     text = " ".join(str(value).split())
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text)
 
 

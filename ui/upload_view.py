@@ -148,6 +148,9 @@ def show_issues(plan: ImportPlan) -> None:
     warnings = [i for i in plan.issues if i.level == "warning"]
     if errors:
         st.error(tr("upload.blocked", count=len(errors)), icon=":material/block:")
+        whole = [i for i in errors if i.row is None and i.column is None][:5]  # a file that cannot be read
+        if whole:
+            st.error("\n\n".join(md(i.message(lang())) for i in whole), icon=":material/gpp_bad:")
         st.markdown(f"**{tr('upload.errors_title')}: {len(errors)}**")
         table(
             issues_frame(errors),
