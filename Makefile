@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_report
 	$(BIN)/python -m bench.bench_pages
+	$(BIN)/python -m bench.bench_limits
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

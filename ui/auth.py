@@ -132,7 +132,8 @@ def gate() -> Actor:
         if actor is not None:
             _signed_in(actor)
             return actor
-    _screen(how)
+    # the only page there is before sign-in (else Streamlit would list the pages/ folder)
+    st.navigation([st.Page(lambda: _screen(how), title=tr("auth.title"), url_path="signin")], position="hidden").run()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
 

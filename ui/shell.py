@@ -11,7 +11,7 @@ import streamlit as st
 
 from i18n import LANGS
 from loaders import store
-from loaders.access import Actor, Role
+from loaders.access import Actor, Right, Role
 
 from . import auth, data
 from .session import (
@@ -114,7 +114,10 @@ def empty_state() -> bool:
     if not data.is_empty():
         return False
     st.info(f"**{tr('common.empty_title')}**\n\n{tr('common.empty_body')}", icon=":material/upload_file:")
-    st.page_link(UPLOAD_PAGE, label=tr("common.go_upload"), icon=":material/arrow_forward:")
+    if auth.current().can(Right.UPLOAD) or auth.current().can(Right.UPLOAD_OWN):
+        st.page_link(UPLOAD_PAGE, label=tr("common.go_upload"), icon=":material/arrow_forward:")
+    else:
+        st.caption(tr("common.ask_coordinator"))
     return True
 
 
