@@ -359,6 +359,10 @@ _BASE_DDL: Final = (
     """CREATE TABLE IF NOT EXISTS users (
         login VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL, password_hash VARCHAR,
         email VARCHAR, disabled BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+    # signed-in browsers of local accounts: the hash of the cookie's token, until when it holds
+    """CREATE TABLE IF NOT EXISTS sessions (
+        token_hash VARCHAR PRIMARY KEY, login VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL)""",
     # mapping profiles users saved (the shipped ones are files: loaders.profiles)
     """CREATE TABLE IF NOT EXISTS profiles (
         stem VARCHAR PRIMARY KEY, toml VARCHAR NOT NULL, saved_by VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",

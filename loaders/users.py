@@ -11,7 +11,9 @@ written to the audit log in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,6 +27,7 @@ from .access import ACCOUNT_ROLES, Actor, Role
 from .store import fetch_one, transaction
 
 MIN_PASSWORD: Final = 10
+SESSION_HOURS: Final = 12  # a working day: a browser signed in in the morning stays so until evening
 _LOGIN = re.compile(r"^[\w.@+-]{2,80}$")
 _HASHER: Final = PasswordHasher()
 #: a hash to check against when the login is unknown, so both answers take as long
@@ -176,6 +179,8 @@ def update(
             f"UPDATE users SET {', '.join(sets)}, updated_at = ? WHERE login = ?",  # noqa: S608 - fixed clauses
             [*params, dt.datetime.now(), account.login],
         )
+        if "password" in changes or changes.get("disabled") == [False, True]:
+            con.execute("DELETE FROM sessions WHERE login = ?", [account.login])  # signed out everywhere
         audit.record(con, by, "user_update", account.login, changes)
     updated = get(con, account.login)
     assert updated is not None
@@ -195,3 +200,41 @@ def authenticate(con: duckdb.DuckDBPyConnection, login: str, password: str) -> A
     if stored is None or (row is not None and bool(row[1])):
         return None
     return get(con, key)
+
+
+# --------------------------------------------------------------------------------------------
+# Browser sessions of local accounts (an identity provider keeps its own, in Streamlit's cookie)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(con: duckdb.DuckDBPyConnection, account: Account, hours: float = SESSION_HOURS) -> str:
+    """A random token for the browser's cookie; the store keeps only its hash, and until when it
+    holds."""
+    token = secrets.token_urlsafe(32)
+    now = dt.datetime.now()
+    con.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
+    con.execute(
+        "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+        [_token_hash(token), account.login, now, now + dt.timedelta(hours=hours)],
+    )
+    return token
+
+
+def session_account(con: duckdb.DuckDBPyConnection, token: str) -> Account | None:
+    """The enabled account a cookie's token signs in, while it holds."""
+    row = fetch_one(
+        con,
+        "SELECT login FROM sessions WHERE token_hash = ? AND expires_at > ?",
+        [_token_hash(token), dt.datetime.now()],
+    )
+    if row is None:
+        return None
+    account = get(con, str(row[0]))
+    return account if account is not None and account.local and not account.disabled else None
+
+
+def end_session(con: duckdb.DuckDBPyConnection, token: str) -> None:
+    con.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])

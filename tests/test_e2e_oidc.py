@@ -26,7 +26,9 @@ PEOPLE = [
     # the store names Anna's role (an account without a password, matched by e-mail)
     oidc_mock.User(sub="anna", claims={"email": "anna@gov.kz", "name": "Anna Curator"}),
     # Bolat's role comes from a claim of the token
-    oidc_mock.User(sub="bolat", claims={"email": "bolat@gov.kz", "name": "Bolat Manager", "pmo_roles": ["project_manager"]}),
+    oidc_mock.User(
+        sub="bolat", claims={"email": "bolat@gov.kz", "name": "Bolat Manager", "pmo_roles": ["project_manager"]}
+    ),
     # Sara has neither: the default role
     oidc_mock.User(sub="sara", claims={"email": "sara@gov.kz", "name": "Sara Reader"}),
 ]
@@ -57,9 +59,7 @@ default_role = "viewer"
 """,
             encoding="utf-8",
         )
-        with streamlit_server(
-            db, here, env={"PMO_AUTH": ""}, args=("--secrets.files", str(secrets)), port=port
-        ) as url:
+        with streamlit_server(db, here, env={"PMO_AUTH": ""}, args=("--secrets.files", str(secrets)), port=port) as url:
             yield url, db
 
 

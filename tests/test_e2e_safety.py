@@ -131,3 +131,35 @@ def test_the_command_line_runs_while_the_dashboard_is_up(tmp_path: Path, demo_st
         assert error_boxes(pg) == []
         assert healthy(url)
     assert os.path.exists(db)
+
+
+def test_a_local_sign_in_survives_a_reload_until_sign_out(tmp_path: Path, demo_store: Path) -> None:
+    from loaders import users
+    from loaders.access import Role
+    from tests.builders import as_user
+
+    db = tmp_path / "local.duckdb"
+    db.write_bytes(demo_store.read_bytes())
+    con = store.connect(db)
+    users.add(con, as_user("admin"), "aliya", name="Aliya", role=Role.COORDINATOR, password="correct horse battery")
+    con.close()
+    with streamlit_server(db, tmp_path, env={"PMO_AUTH": ""}) as url, chromium() as pg:
+        pg.goto(f"{url}/?lang=en&as_of=2026-09-30")
+        pg.get_by_role("textbox", name=t("auth.login", "en")).fill("aliya")
+        pg.get_by_role("textbox", name=t("auth.password", "en")).fill("correct horse battery")
+        pg.get_by_role("button", name=t("auth.sign_in", "en")).click()
+        pg.locator("h1", has_text=t("page.overview", "en")).wait_for()
+        settle(pg)
+        cookies = {c["name"]: c for c in pg.context.cookies()}
+        assert cookies["pmo_session"]["sameSite"] == "Strict" and len(cookies["pmo_session"]["value"]) >= 40
+        pg.goto(f"{url}/kpi?lang=en&as_of=2026-09-30")  # a new session of the same browser
+        pg.locator("h1", has_text=t("page.kpi", "en")).wait_for()
+        pg.get_by_role("button", name=t("auth.sign_out", "en")).click()
+        pg.get_by_role("textbox", name=t("auth.password", "en")).wait_for()
+        settle(pg)
+        assert "pmo_session" not in {c["name"] for c in pg.context.cookies()}
+        pg.goto(f"{url}/?lang=en")
+        pg.get_by_role("textbox", name=t("auth.password", "en")).wait_for()  # signed out: asked again
+    con = store.connect(db)
+    assert con.execute("SELECT count(*) FROM sessions").fetchall() == [(0,)]
+    con.close()

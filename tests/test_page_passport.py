@@ -25,13 +25,13 @@ RAW_KEY = re.compile(
 
 
 def shown_text(at: AppTest) -> list[str]:
-    """Every piece of text on the page: headings, markdown, captions, messages, table cells."""
+    """Every piece of text on the page as read: headings, markdown, captions, messages, table cells."""
     out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
     out += [str(e.value) for e in (*at.info, *at.warning, *at.success, *at.error)]
     for tbl in at.table:
         out += [str(c) for c in tbl.value.columns]
         out += [str(v) for v in tbl.value.to_numpy().ravel()]
-    return out
+    return [plain(x) for x in out]
 
 
 def assert_no_raw_keys(at: AppTest) -> None:
@@ -42,10 +42,10 @@ def assert_no_raw_keys(at: AppTest) -> None:
 
 
 def table_with(at: AppTest, header: str) -> pd.DataFrame:
-    """The (static) table of the page that has a column ``header``."""
+    """The (static) table of the page that has a column ``header``, its cells as read."""
     for tbl in at.table:
         if header in tbl.value.columns:
-            return tbl.value
+            return tbl.value.map(lambda v: plain(v) if isinstance(v, str) else v)
     raise AssertionError(f"no table with {header!r}")
 
 

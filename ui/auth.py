@@ -36,6 +36,9 @@ Mode = Literal["oidc", "local", "open", "unset"]
 
 KEY_ACTOR: Final = "pmo_actor"
 KEY_SIGN_IN_LANG: Final = "auth_lang"
+KEY_TOKEN: Final = "pmo_session_token"  # a local account's browser session (the cookie's token)
+KEY_COOKIE: Final = "pmo_cookie_pending"  # the cookie to set (a token) or clear ("") at the next run
+COOKIE: Final = "pmo_session"
 KEY_CHECKED: Final = "pmo_actor_checked"  # when the account was last looked at again
 RECHECK_SECONDS: Final = 60
 #: a claim's role names, most rights first (the first one the user holds is taken)
@@ -118,11 +121,16 @@ def current() -> Actor:
 
 def gate() -> Actor:
     """The user of this session, signing them in first if needed; a page without a user stops here."""
+    _write_cookie()
     actor = st.session_state.get(KEY_ACTOR)
     if isinstance(actor, Actor) and _still_valid(actor):
         return actor
     st.session_state.pop(KEY_ACTOR, None)
     how = mode()
+    if how == "local":
+        actor = _from_cookie()
+        if actor is not None:
+            return actor
     if how == "open":
         actor = open_demo()
         st.session_state[KEY_ACTOR] = actor
@@ -132,8 +140,12 @@ def gate() -> Actor:
         if actor is not None:
             _signed_in(actor)
             return actor
-    # the only page there is before sign-in (else Streamlit would list the pages/ folder)
-    st.navigation([st.Page(lambda: _screen(how), title=tr("auth.title"), url_path="signin")], position="hidden").run()
+    # every page is named but none is shown or run (else Streamlit would list the pages/ folder):
+    # the page asked for stays the current one, and opens once the user is signed in
+    from .nav import PAGES
+
+    st.navigation([st.Page(p.path, default=p.default) for pages in PAGES.values() for p in pages], position="hidden")
+    _screen(how)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
 
@@ -146,9 +158,13 @@ def _still_valid(actor: Actor) -> bool:
     if time.monotonic() - checked < RECHECK_SECONDS:
         return True
     st.session_state[KEY_CHECKED] = time.monotonic()
+    token = st.session_state.get(KEY_TOKEN)
     try:
         with data.read(wait=1.0) as con:
-            account = users.get(con, actor.login) if actor.source == "local" else users.by_email(con, actor.login)
+            if actor.source == "local":
+                account = users.session_account(con, token) if token else users.get(con, actor.login)
+            else:
+                account = users.by_email(con, actor.login)
     except store.StoreBusy:
         st.session_state[KEY_CHECKED] = 0.0
         return True  # looked at again at the next rerun
@@ -157,11 +173,50 @@ def _still_valid(actor: Actor) -> bool:
     return not account.disabled and account.role == actor.role
 
 
-def _signed_in(actor: Actor) -> None:
+def _signed_in(actor: Actor, account: users.Account | None = None) -> None:
+    """Audit the sign-in; a local account's browser also gets a session cookie (so a reload or a
+    new tab does not ask again, for ``users.SESSION_HOURS``)."""
     st.session_state[KEY_ACTOR] = actor
     st.session_state[KEY_CHECKED] = time.monotonic()
     with data.write() as con:
         audit.record(con, actor, "sign_in", actor.login, {"source": actor.source})
+        if account is not None:
+            token = users.start_session(con, account)
+            st.session_state[KEY_TOKEN] = st.session_state[KEY_COOKIE] = token
+
+
+def _from_cookie() -> Actor | None:
+    """A local account whose browser still holds a session of theirs."""
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not token:  # no browser (AppTest) or no cookie
+        return None
+    try:
+        with data.read(wait=1.0) as con:
+            account = users.session_account(con, token)
+    except store.StoreBusy:
+        return None
+    if account is None:
+        return None
+    actor = account.actor("local")
+    st.session_state[KEY_ACTOR] = actor
+    st.session_state[KEY_TOKEN] = token
+    st.session_state[KEY_CHECKED] = time.monotonic()
+    return actor
+
+
+def _write_cookie() -> None:
+    """Set or clear the session cookie in the browser (a fixed script; the token is URL-safe
+    base64 made here, never data)."""
+    value = st.session_state.pop(KEY_COOKIE, None)
+    if value is None:
+        return
+    age = int(users.SESSION_HOURS * 3600) if value else 0
+    st.html(
+        "<script>document.cookie = '"
+        + f"{COOKIE}={value}; Path=/; SameSite=Strict; Max-Age={age}"
+        + "' + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _from_identity_provider() -> Actor | None:
@@ -281,7 +336,7 @@ def _local_screen() -> None:
             audit.record(con, Actor(key or "?", key or "?", Role.VIEWER, "local"), "sign_in_failed", key)
         st.error(tr("auth.wrong"), icon=":material/error:")
         return
-    _signed_in(account.actor("local"))
+    _signed_in(account.actor("local"), account)
     st.session_state.pop("auth_password", None)
     st.rerun()
 
@@ -293,8 +348,12 @@ def sidebar_user(actor: Actor) -> None:
         return
     st.caption(tr("auth.signed_in_as", user=md(actor.name), role=tr(f"role.{actor.role.value}")))
     if st.button(tr("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", type="tertiary"):
+        token = st.session_state.pop(KEY_TOKEN, None)
         with data.write() as con:
             audit.record(con, actor, "sign_out", actor.login)
+            if token:
+                users.end_session(con, token)
+                st.session_state[KEY_COOKIE] = ""  # cleared at the next run
         st.session_state.pop(KEY_ACTOR, None)
         if actor.source == "oidc":
             st.logout()

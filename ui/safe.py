@@ -21,6 +21,7 @@ _PUNCTUATION: Final = re.compile(r"([!-/:-@\[-`{-~])")
 # invisible word joiner inside the pattern (``http⁠://``, ``www⁠.``, ``name⁠@``) keeps them text
 _AUTOLINK: Final = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?<=\w)(?=@)")
 WORD_JOINER: Final = "\u2060"
+_BREAKS: Final = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")
 
 
 def md(value: object) -> str:
@@ -28,7 +29,7 @@ def md(value: object) -> str:
     address that Markdown would make a link of."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = _BREAKS.sub(" ", str(value)).strip()  # one line (a no-break space stays: 1\u00a0234)
     text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text)
 
