@@ -416,6 +416,26 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
 
 
+def mark_demo(con: duckdb.DuckDBPyConnection, batch_id: int, as_of: dt.date) -> None:
+    """Remember that ``batch_id`` is the demo portfolio, which describes the portfolio as of
+    ``as_of`` (``demo_as_of``)."""
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('demo_batch', ?), ('demo_as_of', ?)", [str(batch_id), as_of.isoformat()]
+    )
+
+
+def demo_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The date the demo portfolio describes, while the demo is all the store holds (its batch is
+    the last one applied); None once real data has been uploaded."""
+    rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('demo_batch', 'demo_as_of')").fetchall())
+    if len(rows) < 2:
+        return None
+    last = fetch_one(con, "SELECT max(batch_id) FROM batches WHERE status = 'applied'")
+    if last is None or last[0] is None or int(str(last[0])) != int(rows["demo_batch"]):
+        return None
+    return dt.date.fromisoformat(str(rows["demo_as_of"]))
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     row = fetch_one(con, "SELECT count(*) FROM batches WHERE status = 'applied'")
     return row is None or row[0] == 0

@@ -63,6 +63,7 @@ def agenda(
             "name": "text",
             "program": "text",
             "rag_effective": "text",
+            "lifecycle": "text",
             "start": "text",
             "end": "text",
             "minutes": "int",

@@ -29,15 +29,26 @@ OVERDUE_COLUMNS: Final[dict[str, ColumnType]] = {
 }
 
 
+LIVE_STAGES: Final = ("planning", "execution")
+
+
 def _projects(ctx: Context) -> pd.DataFrame:
-    """The projects in scope with ``completed`` as of the as-of date."""
+    """The projects in scope with, as of the as-of date: ``completed``; ``lifecycle``, the stage
+    they were in then; and ``live``, whether a RAG applies (planning or execution, DOMAIN §4.6).
+
+    A completion dated after the as-of date had not happened yet (DOMAIN §4): such a project was
+    in execution then. A blank status counts as execution (the project is in the portfolio and
+    nobody said otherwise)."""
 
     def compute() -> pd.DataFrame:
         df = ctx.query(f"WITH {SCOPE_CTE} SELECT * FROM scope ORDER BY project_id")
         as_of = pd.Timestamp(ctx.as_of)
         completed_on = pd.to_datetime(df["completed_on"])
-        # a completion dated after the as-of date had not happened yet (DOMAIN §4)
         df["completed"] = (completed_on <= as_of) | (completed_on.isna() & df["status"].eq("completed"))
+        stage = df["status"].fillna("execution").where(~df["status"].eq("completed"), "execution")
+        stage = stage.where(~df["completed"], "completed").where(~df["cancelled"], "cancelled")
+        df["lifecycle"] = stage.astype(object)
+        df["live"] = df["lifecycle"].isin(LIVE_STAGES)
         return df
 
     return ctx.memo("projects", compute)

@@ -27,7 +27,7 @@ from .risks import _risks, heatmap
 from .settings import Settings
 from .status import _status, rag_counts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: RAG and active projects only for planning + execution; status as of the date
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def headline(pic: Picture) -> dict[str, Any]:
     return {
         "kpi_index": _value(pic.kpi_index),
         "projects": len(status),
-        "active_projects": int((~status["cancelled"]).sum()),
+        "active_projects": int(status["live"].astype(bool).sum()),  # planning + execution (DOMAIN §4.6)
         "rag": rag_counts(status),
         "overdue_items": len(pic.overdue),
         "open_high_risks": int(open_risks["priority"].eq("high").sum()),
@@ -201,7 +201,7 @@ def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
                 "project_id": "project_id",
                 "name": "name",
                 "program": "program",
-                "status": "status",
+                "status": "lifecycle",
                 "kpi_index": "kpi_index",
                 "rag": "rag",
                 "rag_reasons": "rag_reasons",

@@ -17,6 +17,7 @@ check); 2 wrong arguments; 3 the store stayed busy; 4 not allowed for this user'
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -41,6 +42,8 @@ from .textable import render
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_BUSY, EXIT_DENIED = 0, 1, 2, 3, 4
 
 DEMO_WORKBOOK = store.PROJECT_ROOT / "data" / "demo_portfolio.xlsx"
+#: the date the demo portfolio describes (data/make_demo.py, AS_OF): the dashboard opens at it
+DEMO_AS_OF = dt.date(2026, 9, 30)
 
 Command = Callable[[argparse.Namespace, TextIO], int]
 
@@ -238,6 +241,8 @@ def load_demo(con: duckdb.DuckDBPyConnection, *, if_empty: bool = False, actor: 
         return None
     loaded = Loaded(DEMO_WORKBOOK.name, DEMO_WORKBOOK.read_bytes())
     plan, batch = import_files(con, [loaded], actor=actor or Actor("demo", "demo", Role.OPEN_DEMO, "cli"))
+    if batch is not None:
+        store.mark_demo(con, batch, DEMO_AS_OF)
     if not plan.ok:
         raise RuntimeError("the demo workbook does not import: " + "; ".join(i.message("en") for i in plan.issues))
     return batch

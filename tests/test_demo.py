@@ -224,7 +224,7 @@ def test_high_risks_without_mitigation_or_alternative(con: duckdb.DuckDBPyConnec
         """SELECT risk_id FROM open_risks
            WHERE score >= 15 AND alternative_plan IS NULL AND coalesce(priority, 'high') = 'high' ORDER BY 1""",
     )
-    assert no_alternative == ["P04-R1", "P05-R1", "P06-R1"]
+    assert no_alternative == ["P05-R1", "P06-R1"]
 
 
 def test_typed_priorities_that_disagree_with_the_score(con: duckdb.DuckDBPyConnection) -> None:

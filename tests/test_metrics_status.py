@@ -156,3 +156,134 @@ def test_agenda(con: duckdb.DuckDBPyConnection) -> None:
     edited = quarterly_agenda(con, AS_OF, project_ids=["GREEN", "RED-ACT"])
     assert edited["project_id"].tolist() == ["GREEN", "RED-ACT"]
     assert edited["start"].tolist() == ["10:00", "10:20"]
+
+
+# --------------------------------------------------------------------------------------------
+# Which projects a RAG applies to (DOMAIN §4.6) and the curator's decision list
+
+
+@pytest.fixture
+def stages(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """One project per lifecycle case, each with an overdue activity (so each would be amber if a
+    RAG applied to it) and two indicators, one achieved and one missed."""
+    cases: dict[str, dict[str, object]] = {
+        "PLAN": {"status": "planning"},
+        "EXEC": {"status": "execution"},
+        "BLANK": {"status": None},  # no status: counts as execution
+        "INIT": {"status": "initiation"},
+        "SUSP": {"status": "suspended"},
+        "DONE": {"status": "completed", "completed_on": D(2026, 9, 15)},
+        "DONE-UNDATED": {"status": "completed"},
+        "DONE-LATER": {"status": "completed", "completed_on": D(2026, 10, 15)},  # after the as-of date
+        "CANCEL": {"status": "cancelled"},
+    }
+    acts, inds, vals = [], [], []
+    for pid in cases:
+        acts.append({"activity_id": f"{pid}-A", "project_id": pid, "name": "x", "planned_end": D(2026, 9, 20)})
+        for suffix, actual, deadline in (("OK", 100, D(2026, 12, 31)), ("MISS", 10, D(2026, 6, 30))):
+            row, value = indicator(f"{pid}-{suffix}", pid, actual, deadline=deadline)
+            inds.append(row)
+            vals.append(value)
+    return make_store(
+        tmp_path / "stages.duckdb",
+        {
+            "projects": [project(pid, **kw) for pid, kw in cases.items()],
+            "activities": acts,
+            "indicators": inds,
+            "indicator_values": vals,
+        },
+    )
+
+
+def test_a_rag_applies_in_planning_and_execution_only(stages: duckdb.DuckDBPyConnection) -> None:
+    df = project_status(stages, AS_OF).set_index("project_id")
+    lifecycle = df["lifecycle"].to_dict()
+    assert lifecycle == {
+        "BLANK": "execution",
+        "CANCEL": "cancelled",
+        "DONE": "completed",
+        "DONE-LATER": "execution",  # its completion, on 15.10, had not happened on 30.09
+        "DONE-UNDATED": "completed",
+        "EXEC": "execution",
+        "INIT": "initiation",
+        "PLAN": "planning",
+        "SUSP": "suspended",
+    }
+    live = {"PLAN", "EXEC", "BLANK", "DONE-LATER"}
+    assert set(df.index[df["live"]]) == live
+    for pid in df.index:
+        if pid in live:  # the missed indicator makes each red
+            assert df.loc[pid, "rag"] == "red" and df.loc[pid, "rag_effective"] == "red", pid
+        else:
+            assert df.loc[pid, "rag"] is None and df.loc[pid, "rag_effective"] is None, pid
+    # a completed project shows its final result instead: one indicator achieved, one missed
+    assert (
+        df.loc["DONE", "indicators"],
+        df.loc["DONE", "indicators_achieved"],
+        df.loc["DONE", "indicators_missed"],
+    ) == (
+        2,
+        1,
+        1,
+    )
+    assert rag_counts(project_status(stages, AS_OF)) == {"red": 4, "amber": 0, "green": 0}
+    from metrics.report import headline, picture
+
+    portfolio = headline(picture(stages, AS_OF))
+    assert (portfolio["projects"], portfolio["active_projects"]) == (9, 4)
+    # an override of a project no RAG applies to counts for nothing
+    set_rag_override(stages, "DONE", "green", "closed well", as_user("Coordinator"), at=dt.datetime(2026, 9, 20))
+    assert project_status(stages, AS_OF).set_index("project_id").loc["DONE", "rag_effective"] is None
+
+
+def test_the_decision_list_puts_the_worst_first(con: duckdb.DuckDBPyConnection) -> None:
+    """Red before amber before green; within red, passport overdue, then a missed indicator, an
+    off-track one, a high risk without mitigation, an activity long overdue; within amber, an
+    overdue activity, an open high risk, an indicator at risk."""
+    from metrics.status import decision_list
+
+    ordered = decision_list(project_status(con, AS_OF))
+    assert ordered["project_id"].tolist() == [
+        "RED-PASS",
+        "RED-MISS",
+        "RED-IND",
+        "RED-RISK",
+        "RED-ACT",
+        "AMB-ACT",
+        "AMB-RISK",
+        "AMB-IND",
+        "GREEN",
+    ]  # CANCEL: no RAG, not in the list
+    first = ordered.iloc[0]
+    assert (first["main_reason"], first["other_reasons"]) == ("passport_overdue", 0)
+    # an override moves a project by its effective RAG: GREEN marked red comes after the computed reds
+    set_rag_override(con, "GREEN", "red", "escalated", as_user("Coordinator"), at=dt.datetime(2026, 9, 29))
+    ordered = decision_list(project_status(con, AS_OF))
+    assert ordered["project_id"].tolist()[:6] == ["RED-PASS", "RED-MISS", "RED-IND", "RED-RISK", "RED-ACT", "GREEN"]
+
+
+def test_more_grave_reasons_come_first_within_a_colour(tmp_path: Path) -> None:
+    """Two red projects with an off-track indicator: the one with two of them, then the one with
+    one and a long-overdue activity (more reasons), then the one with only the indicator."""
+    from metrics.status import decision_list
+
+    ind = [
+        indicator("A1", "TWO-OFF", 40),
+        indicator("A2", "TWO-OFF", 40),
+        indicator("B1", "OFF-AND-ACT", 40),
+        indicator("C1", "OFF", 40),
+    ]
+    con = make_store(
+        tmp_path / "grave.duckdb",
+        {
+            "projects": [project("OFF"), project("OFF-AND-ACT"), project("TWO-OFF")],
+            "activities": [
+                {"activity_id": "X", "project_id": "OFF-AND-ACT", "name": "x", "planned_end": D(2026, 8, 1)}
+            ],
+            "indicators": [i for i, _ in ind],
+            "indicator_values": [v for _, v in ind],
+        },
+    )
+    ordered = decision_list(project_status(con, AS_OF))
+    assert ordered["project_id"].tolist() == ["TWO-OFF", "OFF-AND-ACT", "OFF"]
+    assert ordered["other_reasons"].tolist() == [1, 1, 0]
