@@ -4,12 +4,19 @@ slide per team with the same content as the presentation view.
 Charts are native PowerPoint charts (their data stays editable), the heatmap and the lists are
 real tables with coloured cells, the slides are 16:9, and every run of text is set in a font that
 has the Kazakh letters (ә ғ қ ң ө ұ ү һ і).
+
+Every number written as text goes through ``i18n.numbers`` in the deck's language (``75,5%`` in
+Kazakh and Russian, ``75.5%`` in English); the charts' numbers carry Excel number formats, which
+PowerPoint shows in the viewer's own regional format. A RAG applies only to projects in planning
+or execution: any other project shows its stage on the quarter end instead, and a completed one
+its final result (indicators achieved of all).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -21,9 +28,11 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches, Length, Pt
 
-from i18n import has, t
+from i18n import has, numbers, t
 from metrics.common import quarter_label
 from metrics.meeting import Brief, MeetingPack
+
+from . import palette
 
 FONT: Final = "Arial"  # Liberation Sans / Arial: both carry the Kazakh Cyrillic letters
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -31,7 +40,11 @@ NAVY: Final = RGBColor(0x1F, 0x4E, 0x79)
 GREY: Final = RGBColor(0x60, 0x60, 0x60)
 WHITE: Final = RGBColor(0xFF, 0xFF, 0xFF)
 DARK: Final = RGBColor(0x21, 0x21, 0x21)
-RAG_FILL: Final = {"red": "C62828", "amber": "EF8F00", "green": "2E7D32"}
+#: the RAG palette of the pages (``exports.palette``): colour, text colour and shape
+RAG_FILL: Final = {rag: colour.lstrip("#") for rag, colour in palette.COLOURS.items()}
+#: a project without a RAG (not in planning or execution) shows its stage on a neutral colour
+STAGE_FILL: Final = {"completed": "1F4E79"}
+NO_RAG_FILL: Final = "9E9E9E"
 ZONE_FILL: Final = {"high": "E57373", "medium": "FFD54F", "low": "AED581"}
 STATUS_FILL: Final = {
     "achieved": "2E7D32",
@@ -41,6 +54,9 @@ STATUS_FILL: Final = {
     "missed": "8E0000",
     "no_data": "9E9E9E",
 }
+#: Excel number formats of the charts' data: PowerPoint shows them in the viewer's regional format
+COUNT_FORMAT: Final = "#,##0"
+SHARE_FORMAT: Final = "0%"
 MAX_ROWS: Final = 6
 AGENDA_ROWS: Final = 12
 
@@ -50,17 +66,24 @@ def _rgb(hex_: str) -> RGBColor:
     return colour
 
 
+_WORDS: Final = re.compile(r"[^\S\u00a0]+")  # not the no-break space, which holds a number together
+
+
 def _cut(text: object, limit: int) -> str:
-    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else " ".join(str(text).split())
+    """One line of at most ``limit`` characters; runs of spaces and line breaks become one space,
+    no-break spaces (inside numbers) stay."""
+    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else _WORDS.sub(" ", str(text)).strip(" ")
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _pct(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:,.0f}".replace(",", " ")
+def _signed(value: float, lang: str, digits: int = 0) -> str:
+    """A change: ``+3``, ``-2``, ``0`` (no sign for what rounds to nothing)."""
+    text = numbers.number(value, lang, digits)
+    return text if text.startswith("-") or not text.strip("0,.") else f"+{text}"
 
 
 def _day(value: Any) -> str:
@@ -70,9 +93,15 @@ def _day(value: Any) -> str:
 class Deck:
     """A deck in one language; slides are added in order."""
 
-    def __init__(self, lang: str, quarter_end: dt.date) -> None:
+    def __init__(self, lang: str, quarter_end: dt.date, status: pd.DataFrame | None = None) -> None:
         self.lang = lang
         self.quarter_end = quarter_end
+        # per project: its stage on the quarter end and its indicators (the picture's status frame)
+        self.stages: dict[str, dict[str, Any]] = {}
+        if status is not None and len(status):
+            cols = [c for c in ("lifecycle", "indicators", "indicators_achieved", "indicators_missed") if c in status]
+            frame = status.set_index("project_id")[cols]
+            self.stages = {str(pid): dict(row) for pid, row in frame.to_dict("index").items()}
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         self.blank = self.prs.slide_layouts[6]
@@ -84,6 +113,56 @@ class Deck:
     def label(self, prefix: str, value: object) -> str:
         key = f"{prefix}.{value}"
         return self.tr(key) if value is not None and has(key) else ("—" if value is None else str(value))
+
+    # numbers, in the deck's language -------------------------------------------------------
+
+    def num(self, value: float | None, digits: int = 0) -> str:
+        return numbers.number(None if _missing(value) else value, self.lang, digits)
+
+    def pct(self, fraction: float | None, digits: int = 0) -> str:
+        """A share 0–1 as a percentage."""
+        return numbers.percent(None if _missing(fraction) else fraction, self.lang, digits)
+
+    def pct100(self, value: float | None, digits: int = 1) -> str:
+        """A value already 0–100 (budget absorption) as a percentage."""
+        return numbers.pct(None if _missing(value) else value, self.lang, digits)
+
+    def money(self, value: float | None) -> str:
+        return numbers.money(None if _missing(value) else value, self.lang)
+
+    def pp(self, before: float | None, now: float | None) -> str:
+        """The change of a share in percentage points: ``+3 п.п.``; empty without both."""
+        if _missing(before) or _missing(now):
+            return ""
+        assert before is not None and now is not None
+        return f"{_signed((now - before) * 100, self.lang)} {self.tr('meeting.pp')}"
+
+    # a project's standing: its RAG, or its stage when no RAG applies ------------------------
+
+    def standing(self, project_id: str, rag: str | None) -> tuple[str, str]:
+        """The status a project shows and its colour: the RAG of a project in planning or
+        execution; otherwise its stage on the quarter end (completed, suspended...)."""
+        if rag is not None and not _missing(rag) and rag in RAG_FILL:
+            return f"{palette.SHAPES[rag]} {self.tr(f'rag.{rag}')}", RAG_FILL[rag]
+        stage = self.stages.get(project_id, {}).get("lifecycle")
+        if stage is None or _missing(stage) or not has(f"enum.project_status.{stage}"):
+            return "—", NO_RAG_FILL
+        return self.tr(f"enum.project_status.{stage}"), STAGE_FILL.get(str(stage), NO_RAG_FILL)
+
+    def final_result(self, project_id: str) -> str | None:
+        """A completed project's final result: its indicators achieved and missed of all."""
+        info = self.stages.get(project_id, {})
+        if info.get("lifecycle") != "completed":
+            return None
+        total, achieved, missed = (info.get(k) for k in ("indicators", "indicators_achieved", "indicators_missed"))
+        if _missing(total) or not total:
+            return self.tr("meeting.final_result_none")
+        return self.tr(
+            "meeting.final_result",
+            achieved=self.num(0 if _missing(achieved) else achieved),
+            total=self.num(total),
+            missed=self.num(0 if _missing(missed) else missed),
+        )
 
     def quarter_name(self) -> str:
         return self.tr("meeting.quarter", year=self.quarter_end.year, q=(self.quarter_end.month - 1) // 3 + 1)
@@ -98,7 +177,7 @@ class Deck:
         number = len(self.prs.slides)
         self.text(
             slide,
-            str(number),
+            self.num(number),
             Inches(12.2),
             Inches(7.05),
             Inches(0.7),
@@ -225,32 +304,26 @@ class Deck:
     def summary_slide(self, pack: MeetingPack, heatmap: pd.DataFrame) -> None:
         s, b = pack.summary, pack.summary_before
         slide = self.slide(self.tr("meeting.summary"))
-        kpi_delta = None if s["kpi_index"] is None or b["kpi_index"] is None else s["kpi_index"] - b["kpi_index"]
+        kpi_delta = self.pp(b["kpi_index"], s["kpi_index"])
         tiles = [
             (
                 self.tr("meeting.kpi_index"),
-                _pct(s["kpi_index"]),
-                ""
-                if kpi_delta is None
-                else f"{kpi_delta * 100:+.0f} {self.tr('meeting.pp')} · {self.tr('meeting.kpi_change')}",
+                self.pct(s["kpi_index"]),
+                f"{kpi_delta} · {self.tr('meeting.kpi_change')}" if kpi_delta else "",
             ),
-            (self.tr("meeting.active_projects"), str(s["active_projects"]), ""),
+            (self.tr("meeting.active_projects"), self.num(s["active_projects"]), ""),
             (
                 self.tr("meeting.overdue_items"),
-                str(s["overdue_items"]),
-                f"{s['overdue_items'] - b['overdue_items']:+d}",
+                self.num(s["overdue_items"]),
+                _signed(s["overdue_items"] - b["overdue_items"], self.lang),
             ),
             (
                 self.tr("meeting.high_risks"),
-                str(s["open_high_risks"]),
-                f"{s['open_high_risks'] - b['open_high_risks']:+d}",
+                self.num(s["open_high_risks"]),
+                _signed(s["open_high_risks"] - b["open_high_risks"], self.lang),
             ),
-            (
-                self.tr("meeting.absorption"),
-                "—" if s["budget"]["absorption"] is None else f"{s['budget']['absorption']:.1f}%",
-                "",
-            ),
-            (self.tr("meeting.unfunded"), _money(s["budget"]["additional_funding_required"]), ""),
+            (self.tr("meeting.absorption"), self.pct100(s["budget"]["absorption"]), ""),
+            (self.tr("meeting.unfunded"), self.money(s["budget"]["additional_funding_required"]), ""),
         ]
         for k, (label, value, note) in enumerate(tiles):
             x = Inches(0.4 + (k % 3) * 2.25)
@@ -259,21 +332,25 @@ class Deck:
             self.text(slide, value, x, y + Inches(0.42), Inches(2.15), Inches(0.6), size=26, bold=True, color=NAVY)
             if note:
                 self.text(slide, note, x, y + Inches(1.0), Inches(2.15), Inches(0.35), size=10, color=GREY)
-        # RAG counts: a native chart, one colour per status
-        data = CategoryChartData()
+        # RAG counts of the projects in planning or execution: a native chart, one colour per status
+        data = CategoryChartData(number_format=COUNT_FORMAT)
         data.categories = [self.tr(f"rag.{r}") for r in ("red", "amber", "green")]
-        data.add_series(self.tr("meeting.rag_counts"), [s["rag"][r] for r in ("red", "amber", "green")])
+        data.add_series(self.tr("meeting.rag_counts_live"), [s["rag"][r] for r in ("red", "amber", "green")])
         frame = slide.shapes.add_chart(
             XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), Inches(4.4), Inches(6.6), Inches(2.55), data
         )
         chart = frame.chart
         self.fonts_in_charts(chart)
         chart.has_title = True
-        chart.chart_title.text_frame.text = self.tr("meeting.rag_counts")
+        chart.chart_title.text_frame.text = self.tr("meeting.rag_counts_live")
         chart.chart_title.text_frame.paragraphs[0].runs[0].font.name = FONT
         chart.has_legend = False
+        chart.value_axis.tick_labels.number_format = COUNT_FORMAT
+        chart.value_axis.tick_labels.number_format_is_linked = False
         plot = chart.plots[0]
         plot.has_data_labels = True
+        plot.data_labels.number_format = COUNT_FORMAT  # shown in the viewer's regional format
+        plot.data_labels.number_format_is_linked = False
         plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
         for point, rag in zip(plot.series[0].points, ("red", "amber", "green"), strict=True):
             point.format.fill.solid()
@@ -312,14 +389,14 @@ class Deck:
         cell: float,
         marks: Mapping[tuple[int, int], int] | None = None,
     ) -> None:
-        rows = [[self.tr("meeting.heatmap_corner"), *map(str, range(1, 6))]]
+        rows = [[self.tr("meeting.heatmap_corner"), *(self.num(i) for i in range(1, 6))]]
         fills: dict[tuple[int, int], str] = {}
         high, medium = self.thresholds
         for r, p in enumerate(range(5, 0, -1), start=1):
-            row = [str(p)]
+            row = [self.num(p)]
             for c, i in enumerate(range(1, 6), start=1):
                 count = int((marks or {}).get((p, i), 0)) if marks is not None else int(grid.loc[p, i])
-                row.append(str(count) if count else "")
+                row.append(self.num(count) if count else "")
                 zone = "high" if p * i >= high else "medium" if p * i >= medium else "low"
                 fills[(r, c)] = ZONE_FILL[zone]
             rows.append(row)
@@ -329,7 +406,7 @@ class Deck:
 
     def agenda_slides(self, agenda: pd.DataFrame, minutes: int) -> None:
         total_min = minutes * len(agenda)
-        total = self.tr("meeting.total", hours=total_min // 60, minutes=total_min % 60)
+        total = self.tr("meeting.total", hours=self.num(total_min // 60), minutes=self.num(total_min % 60))
         heads = [
             self.tr(k)
             for k in (
@@ -347,7 +424,7 @@ class Deck:
             slide = self.slide(title)
             self.text(
                 slide,
-                self.tr("meeting.agenda_note", minutes=minutes, total=total),
+                self.tr("meeting.agenda_note", minutes=self.num(minutes), total=total),
                 Inches(0.4),
                 Inches(0.95),
                 Inches(12.5),
@@ -358,19 +435,19 @@ class Deck:
             rows = [heads]
             fills: dict[tuple[int, int], str] = {}
             for i, r in enumerate(chunk.itertuples(), start=1):
+                status, fill = self.standing(str(r.project_id), r.rag)
                 rows.append(
                     [
-                        str(r.position),
+                        self.num(r.position),
                         r.start,
                         r.end,
                         _cut(f"{r.project_id} · {r.name}", 62),
                         _cut(r.program, 44),
-                        self.label("rag", r.rag),
+                        status,
                     ]
                 )
-                if r.rag in RAG_FILL:
-                    fills[(i, 5)] = RAG_FILL[r.rag]
-            white = set(fills)
+                fills[(i, 5)] = fill
+            white = {cell for cell, fill in fills.items() if palette.ink(fill) == "#FFFFFF"}
             self.table(
                 slide,
                 rows,
@@ -385,7 +462,7 @@ class Deck:
 
     def project_slide(self, b: Brief, index: int, total: int) -> None:
         slide = self.slide(_cut(f"{b.project_id} · {b.name}", 80), width=10.8)
-        status = self.label("rag", b.rag)
+        status, fill = self.standing(b.project_id, b.rag)
         self.text(
             slide,
             status,
@@ -395,31 +472,31 @@ class Deck:
             Inches(0.55),
             size=14,
             bold=True,
-            color=WHITE,
+            color=_rgb(palette.ink(fill).lstrip("#")),
             align=PP_ALIGN.CENTER,
-            fill=RAG_FILL.get(b.rag or "", "9E9E9E"),
+            fill=fill,
         )
-        delta = (
-            ""
-            if b.kpi_index is None or b.kpi_index_before is None
-            else (f" ({(b.kpi_index - b.kpi_index_before) * 100:+.0f} {self.tr('meeting.pp')})")
-        )
+        change = self.pp(b.kpi_index_before, b.kpi_index)
+        delta = f" ({change})" if change else ""
         line = " · ".join(
             x
             for x in (
                 b.program or "",
                 self.tr("meeting.manager", name=b.project_manager or "—"),
-                f"{self.tr('meeting.kpi_index')}: {_pct(b.kpi_index)}{delta}",
-                self.tr("meeting.slide_of", n=index, total=total),
+                f"{self.tr('meeting.kpi_index')}: {self.pct(b.kpi_index)}{delta}",
+                self.tr("meeting.slide_of", n=self.num(index), total=self.num(total)),
             )
             if x
         )
         self.text(slide, line, Inches(0.4), Inches(0.92), Inches(12.5), Inches(0.35), size=12, color=GREY)
-        if b.rag_reasons:
+        result = self.final_result(b.project_id)
+        if result is not None:  # a completed project: no RAG, its final result instead
+            self.text(slide, result, Inches(0.4), Inches(1.25), Inches(12.5), Inches(0.4), size=11, color=DARK)
+        elif b.rag_reasons:
             reasons = "; ".join(self.reason(c) for c in b.rag_reasons[:4])
             more = len(b.rag_reasons) - 4
             if more > 0:
-                reasons += "; " + self.tr("meeting.more", count=more)
+                reasons += "; " + self.tr("meeting.more", count=self.num(more))
             self.text(
                 slide,
                 f"{self.tr('meeting.reasons')}: {_cut(reasons, 220)}",
@@ -446,7 +523,7 @@ class Deck:
         if ind.empty:
             self.text(slide, self.tr("indicator_status.no_data"), Inches(0.4), Inches(1.8), Inches(6.3), Inches(0.5))
             return
-        data = CategoryChartData()
+        data = CategoryChartData(number_format=SHARE_FORMAT)
         # an indicator without a value yet says so: an empty bar must not read as 0 %
         data.categories = [
             f"{i} · {self.tr('indicator_status.no_data')}" if pd.isna(a) else str(i)
@@ -471,7 +548,7 @@ class Deck:
         values = pd.to_numeric(ind["achievement"]).dropna()
         chart.value_axis.maximum_scale = max(1.2, float(values.max()) + 0.1) if len(values) else 1.2
         chart.value_axis.minimum_scale = min(0.0, float(values.min())) if len(values) else 0.0
-        chart.value_axis.tick_labels.number_format = "0%"
+        chart.value_axis.tick_labels.number_format = SHARE_FORMAT
         chart.value_axis.tick_labels.number_format_is_linked = False
         chart.category_axis.reverse_order = True
         colours = ("1F4E79", "9E9E9E", "BDD7EE")
@@ -510,7 +587,7 @@ class Deck:
                 [
                     r.risk_id,
                     _cut(r.title, 48),
-                    f"{r.probability}×{r.impact} = {r.score}",
+                    f"{self.num(r.probability)}×{self.num(r.impact)} = {self.num(r.score)}",
                     self.label("enum.priority", r.priority),
                 ]
             )
@@ -521,7 +598,7 @@ class Deck:
         x = Inches(7.05)
         self.text(
             slide,
-            f"{self.tr('meeting.overdue')} ({len(b.overdue)})",
+            f"{self.tr('meeting.overdue')} ({self.num(len(b.overdue))})",
             x,
             Inches(1.7),
             Inches(5.9),
@@ -541,11 +618,11 @@ class Deck:
                     self.label("overdue_kind", r.kind),
                     _cut(f"{r.item_id} {r.title or ''}", 34),
                     _day(r.due),
-                    str(r.days_overdue),
+                    self.num(r.days_overdue),
                 ]
             )
         if len(b.overdue) > len(shown):
-            rows.append(["", self.tr("meeting.more", count=len(b.overdue) - len(shown)), "", ""])
+            rows.append(["", self.tr("meeting.more", count=self.num(len(b.overdue) - len(shown))), "", ""])
         self.table(slide, rows, x, Inches(2.05), [1.75, 2.55, 1.0, 0.6], size=10, row_h=0.3)
 
     def budget_block(self, slide: Any, b: Brief) -> None:
@@ -577,9 +654,9 @@ class Deck:
             rows.append(
                 [
                     self.label("enum.funding_source", r.funding_source),
-                    _money(r.planned),
-                    _money(r.spent),
-                    "—" if pd.isna(r.absorption) else f"{r.absorption:.1f}%",
+                    self.money(r.planned),
+                    self.money(r.spent),
+                    self.pct100(r.absorption),
                 ]
             )
             if not r.financed:  # DT §17.2: additional funding required, kept apart
@@ -631,9 +708,13 @@ def build(
     *,
     minutes: int = 20,
     thresholds: tuple[float, float] = (15, 5),
+    status: pd.DataFrame | None = None,
 ) -> bytes:
-    """The deck: title, summary, agenda, then one slide per team in the agenda's order."""
-    deck = Deck(lang, pack.quarter_end)
+    """The deck: title, summary, agenda, then one slide per team in the agenda's order.
+
+    ``status`` is the picture's status frame at quarter end: the stage of each project without a
+    RAG and the final result of a completed one come from it."""
+    deck = Deck(lang, pack.quarter_end, status)
     deck.thresholds = thresholds
     deck.title_slide()
     deck.summary_slide(pack, heatmap)

@@ -1,11 +1,16 @@
 """The quarterly meeting pack in one call: the PowerPoint deck and the Excel workbook for the
-minutes, as the portfolio stood at quarter end (Reg §34)."""
+minutes, as the portfolio stood at quarter end (Reg §34).
+
+In the workbook every number is a numeric cell with an Excel number format (percentages as shares
+with a percent format, money in thousands of tenge grouped, days whole), so Excel shows it in the
+reader's own regional format; the deck writes numbers as text through ``i18n.numbers``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import duckdb
 import pandas as pd
@@ -54,15 +59,28 @@ def prepare(
 
 def pptx(q: Quarter, lang: str) -> bytes:
     """The deck: title, portfolio summary, agenda, one slide per team."""
-    return deck.build(q.pack, q.agenda, q.picture.heatmap, lang, minutes=q.minutes, thresholds=q.thresholds)
+    return deck.build(
+        q.pack,
+        q.agenda,
+        q.picture.heatmap,
+        lang,
+        minutes=q.minutes,
+        thresholds=q.thresholds,
+        status=q.picture.status,
+    )
+
+
+WHOLE: Final = excel.WHOLE_FORMAT
+HOURS: Final = "#,##0.0#"
+
+
+def _label(v: object, prefix: str, lang: str) -> object:
+    key = f"{prefix}.{v}"
+    return t(key, lang) if v is not None and not (isinstance(v, float) and pd.isna(v)) and has(key) else v
 
 
 def _labels(series: pd.Series, prefix: str, lang: str) -> pd.Series:
-    def one(v: object) -> object:
-        key = f"{prefix}.{v}"
-        return t(key, lang) if v is not None and not (isinstance(v, float) and pd.isna(v)) and has(key) else v
-
-    return series.map(one)
+    return series.map(lambda v: _label(v, prefix, lang))
 
 
 def xlsx(q: Quarter, lang: str) -> bytes:
@@ -72,21 +90,18 @@ def xlsx(q: Quarter, lang: str) -> bytes:
     def tr(key: str) -> str:
         return t(key, lang)
 
+    # the stage on the quarter end; a RAG only where one applies (planning or execution)
+    stage = pic.status["lifecycle"] if "lifecycle" in pic.status else pic.status["status"]
     status = pic.status.assign(
-        status=_labels(pic.status["status"], "enum.project_status", lang),
+        status=_labels(stage, "enum.project_status", lang),
         rag=_labels(pic.status["rag"], "rag", lang),
         rag_override=_labels(pic.status["rag_override"], "rag", lang),
         rag_effective=_labels(pic.status["rag_effective"], "rag", lang),
         reasons=pic.status["rag_reasons"].map(
             lambda codes: "; ".join(_reason(c, lang) for c in codes) if isinstance(codes, list) else ""
         ),
-        kpi_index=pic.status["kpi_index"] * 100,
     )
-    kpi = pic.indicators.assign(
-        status=_labels(pic.indicators["status"], "indicator_status", lang),
-        achievement=pic.indicators["achievement"] * 100,
-        expected=pic.indicators["expected"] * 100,
-    )
+    kpi = pic.indicators.assign(status=_labels(pic.indicators["status"], "indicator_status", lang))
     risks = pic.risks.assign(
         priority=_labels(pic.risks["priority"], "enum.priority", lang),
         status=_labels(pic.risks["status"].fillna("open"), "enum.risk_status", lang),
@@ -95,7 +110,13 @@ def xlsx(q: Quarter, lang: str) -> bytes:
     load = pic.meeting_load.assign(norm=_labels(pic.meeting_load["norm"], "norm", lang))
     overdue = pic.overdue.assign(kind=_labels(pic.overdue["kind"], "overdue_kind", lang))
     budget = pic.budget.assign(funding_source=_labels(pic.budget["funding_source"], "enum.funding_source", lang))
-    agenda_sheet = q.agenda.assign(rag=_labels(q.agenda["rag"], "rag", lang))
+    # a team without a RAG (completed in the quarter, suspended...) shows its stage instead
+    stages = dict(zip(pic.status["project_id"], stage, strict=True))
+    shown = [
+        _label(rag, "rag", lang) if isinstance(rag, str) else _label(stages.get(pid), "enum.project_status", lang)
+        for pid, rag in zip(q.agenda["project_id"], q.agenda["rag"], strict=True)
+    ]
+    agenda_sheet = q.agenda.assign(rag=pd.Series(shown, index=q.agenda.index, dtype=object))
     rag_fill = {t(f"rag.{r}", lang): f"#{deck.RAG_FILL[r]}" for r in deck.RAG_FILL}
     sheets = [
         excel.Sheet(
@@ -128,8 +149,12 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "rag_override": tr("meeting.override"),
                 "override_comment": tr("col.indicator_values.comment"),
                 "reasons": tr("meeting.reasons"),
+                "indicators": tr("meeting.indicators_total"),
+                "indicators_achieved": tr("meeting.indicators_achieved"),
+                "indicators_missed": tr("meeting.indicators_missed"),
             },
-            percent=["kpi_index"],
+            fraction=["kpi_index"],
+            formats={"indicators": WHOLE, "indicators_achieved": WHOLE, "indicators_missed": WHOLE},
             fills={"rag_effective": rag_fill},
         ),
         excel.Sheet(
@@ -149,7 +174,7 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "expected": tr("meeting.expected"),
                 "status": tr("meeting.status"),
             },
-            percent=["achievement", "expected"],
+            fraction=["achievement", "expected"],
         ),
         excel.Sheet(
             tr("meeting.pack_sheet_risks"),
@@ -184,6 +209,7 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "compliance_pct": tr("meeting.compliance"),
             },
             percent=["load_pct", "compliance_pct"],
+            formats={"project_hours": HOURS, "meeting_hours": HOURS},
         ),
         excel.Sheet(
             tr("meeting.pack_sheet_overdue"),
@@ -198,6 +224,7 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "days_overdue": tr("meeting.days"),
                 "working_days_overdue": tr("meeting.working_days"),
             },
+            formats={"days_overdue": WHOLE, "working_days_overdue": WHOLE},
         ),
         excel.Sheet(
             tr("meeting.pack_sheet_budget"),
@@ -211,6 +238,7 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "absorption": tr("meeting.absorption_col"),
             },
             percent=["absorption"],
+            formats={"planned": WHOLE, "spent": WHOLE},  # thousands of tenge
         ),
     ]
     return excel.workbook(sheets)

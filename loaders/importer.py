@@ -156,7 +156,7 @@ def prepare(
                     "warning",
                     "already_imported",
                     f.name,
-                    params={"file": f.name, "batch": earlier[0], "when": earlier[1].strftime("%d.%m.%Y %H:%M")},
+                    params={"file": f.name, "batch": str(earlier[0]), "when": earlier[1].strftime("%d.%m.%Y %H:%M")},
                 )
             )
             continue

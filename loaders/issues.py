@@ -2,15 +2,23 @@
 
 An issue keeps its facts (file, sheet, Excel row, the header as the user wrote it, the value)
 and a message key; the text is made when it is shown, so one validation serves kk, ru and en.
+
+A parameter that is a number (``int`` or ``float``, not ``bool``) is written in the style of the
+language when the message is made (``i18n.numbers.plain``: ``0,2`` in Kazakh and Russian, ``0.2``
+in English). So numbers are passed as numbers; what must stay as typed (the user's own cell
+value, an identifier such as a batch or a row number) is passed as text.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-from i18n import t
+import numpy as np
+
+from i18n import numbers, t
 
 Level = Literal["error", "warning"]
 
@@ -40,11 +48,19 @@ class EnumValues(NamedTuple):
     enum: type[StrEnum]
 
 
+def _number(value: object) -> bool:
+    """A number to write in the language's style (a bool is an int, but not a number here)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+
+
 def _render(value: object, lang: str) -> str:
+    if _number(value):
+        v = float(value)  # type: ignore[arg-type]  # an int or a float, numpy's included
+        return numbers.plain(v, lang) if math.isfinite(v) else numbers.MISSING
     if isinstance(value, Tr):
         return t(value.key, lang)
     if isinstance(value, TrValue):
-        return t(value.key, lang, value=value.value)
+        return t(value.key, lang, value=_render(value.value, lang) if _number(value.value) else value.value)
     if isinstance(value, TrList):
         return ", ".join(t(k, lang) for k in value.keys)
     if isinstance(value, Issue):

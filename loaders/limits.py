@@ -77,14 +77,16 @@ def using(limits: Limits) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
-def _mb(n: float) -> str:
-    return f"{n / MB:,.{0 if n >= 10 * MB else 1}f}".replace(",", "\u00a0")
+def _mb(n: float) -> float:
+    """Megabytes, rounded as a person would say them (one decimal below 10 MB): a number, written
+    in the reader's language when the message is made (``loaders.issues``)."""
+    return round(n / MB, 0 if n >= 10 * MB else 1 if n >= MB else 2)
 
 
 def check_size(name: str, size: int, limits: Limits) -> None:
     """A file larger than ``file_mb`` is refused before anything reads it."""
     if size > limits.file_mb * MB:
-        raise ReadError("limit_file_mb", file=name, size=_mb(size), limit=f"{limits.file_mb:g}")
+        raise ReadError("limit_file_mb", file=name, size=_mb(size), limit=float(limits.file_mb))
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def check_workbook(name: str, data: bytes, limits: Limits) -> None:
         return  # not a zip the checks can read: the reader will say what is wrong with it
     unpacked = sum(max(e.file_size, 0) for e in entries)
     if unpacked > limits.unzipped_mb * MB:
-        raise ReadError("limit_unzipped_mb", file=name, size=_mb(unpacked), limit=f"{limits.unzipped_mb:g}")
+        raise ReadError("limit_unzipped_mb", file=name, size=_mb(unpacked), limit=float(limits.unzipped_mb))
     parts = _sheet_parts(book)
     for entry in entries:
         if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):

@@ -241,7 +241,7 @@ def _cell_issues(
         return
     file, place = where
     for idx in mask[mask].index:
-        cell = {k: display_value(v[idx]) for k, v in (per_cell or {}).items()}
+        cell = {k: _param(v[idx]) for k, v in (per_cell or {}).items()}
         log.add(
             Issue(level, code, file, place, int(rows[idx]), column, display_value(raw[idx]), {**(params or {}), **cell})
         )
@@ -518,16 +518,24 @@ def _range_issues(
     out = out.fillna(False).astype(bool)
     low = f.ge if f.ge is not None else f.gt
     if f.le is not None and low is not None:
-        code, params = "out_of_range", {"low": _num(low), "high": _num(f.le)}
+        code, params = "out_of_range", {"low": low, "high": f.le}
     elif f.gt is not None:
         code, params = "not_positive", {}
     else:
-        code, params = "below_minimum", {"low": _num(low or 0)}
+        code, params = "below_minimum", {"low": low or 0}
     _cell_issues(log, "error", code, out, raw, rows, where, column, params)
 
 
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+def _param(value: object) -> object:
+    """A value the message quotes beside the cell (what a share was read as): a number stays a
+    number, written in the reader's language when the message is made; anything else as shown."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and not pd.isna(value):
+        return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return display_value(value)
 
 
 def _typed(f: FieldSpec, values: pd.Series) -> pd.Series:
@@ -691,7 +699,11 @@ def _duplicate_keys(spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable
                 int(_at(frame, idx, "_row")),
                 column,
                 value,
-                {"first_row": int(_at(frame, first_idx, "_row")), "first_sheet": str(_at(frame, first_idx, "_place"))},
+                # a row number is an address, written as Excel shows it (never grouped)
+                {
+                    "first_row": str(int(_at(frame, first_idx, "_row"))),
+                    "first_sheet": str(_at(frame, first_idx, "_place")),
+                },
             )
         )
 

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from i18n import t
+from i18n import has, numbers, t
 from metrics.common import Filters
 from metrics.report import report
 
@@ -51,17 +51,63 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+RAGS = ("red", "amber", "green")
+OVERDUE_COLUMNS: dict[str, str] = {  # overdue item field -> catalog key of its header (as in the Excel pack)
+    "kind": "meeting.kind",
+    "item_id": "meeting.item",
+    "project_id": "col.projects.project_id",
+    "responsible": "meeting.responsible",
+    "due": "meeting.due",
+    "days_overdue": "meeting.days",
+    "working_days_overdue": "meeting.working_days",
+}
+
+
+def _label(prefix: str, value: object, lang: str) -> str:
+    if value is None:
+        return numbers.MISSING
+    key = f"{prefix}.{value}"
+    return t(key, lang) if has(key) else str(value)
+
+
+def reason_text(code: str, lang: str) -> str:
+    """A RAG reason in words: ``high_risk_no_mitigation:R02`` → ``High risk without mitigation (R02)``."""
+    name, _, item = code.partition(":")
+    key = f"rag_reason.{name}"
+    text = t(key, lang) if has(key) else name
+    return f"{text} ({item})" if item else text
+
+
+def standing(project: dict[str, Any], lang: str) -> str:
+    """The project's effective RAG in words, or its stage when no RAG applies (not in planning or
+    execution on the as-of date)."""
+    rag = project.get("rag_effective")
+    if rag in RAGS:
+        return t(f"rag.{rag}", lang)
+    stage = project.get("status")
+    key = f"enum.project_status.{stage}"
+    return t(key, lang) if stage is not None and has(key) else numbers.MISSING
+
+
 def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
+    """The report as tables for a person: every number in the style of ``lang`` (``i18n.numbers``),
+    labels in words. The JSON (``--format json``) is the contract; this is only a view of it."""
     p = data["portfolio"]
     rag = p["rag"]
-    kpi = "—" if p["kpi_index"] is None else f"{p['kpi_index']:.0%}"
-    absorption = p["budget"]["absorption"]
-    rows = [
-        [t("cli.report.kpi_index", lang), kpi],
-        [t("cli.report.projects", lang), f"{p['projects']}  (R {rag['red']} / A {rag['amber']} / G {rag['green']})"],
-        [t("cli.report.overdue", lang), p["overdue_items"]],
-        [t("cli.report.high_risks", lang), p["open_high_risks"]],
-        [t("cli.report.absorption", lang), "—" if absorption is None else f"{absorption:.1f} %"],
+    live = p.get("active_projects")
+    counts = " · ".join(f"{t(f'rag.{r}', lang)} {numbers.number(rag[r], lang)}" for r in RAGS)
+    rows: list[list[object]] = [
+        [t("cli.report.kpi_index", lang), numbers.percent(p["kpi_index"], lang)],
+        [t("cli.report.projects", lang), numbers.number(p["projects"], lang)],
+    ]
+    if live is not None:
+        rows.append([t("cli.report.live", lang), f"{numbers.number(live, lang)} ({counts})"])
+    else:
+        rows.append([t("meeting.rag_counts", lang), counts])
+    rows += [
+        [t("cli.report.overdue", lang), numbers.number(p["overdue_items"], lang)],
+        [t("cli.report.high_risks", lang), numbers.number(p["open_high_risks"], lang)],
+        [t("cli.report.absorption", lang), numbers.pct(p["budget"]["absorption"], lang, 1)],
     ]
     print(f"{t('cli.report.portfolio', lang)} · {data['as_of']}", file=out)
     print(render(["", ""], rows), file=out)
@@ -69,17 +115,17 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
     heads = [
         t("col.projects.project_id", lang),
         t("col.projects.name", lang),
-        "KPI",
-        "RAG",
+        t("cli.report.kpi_index", lang),
+        t("cli.report.status", lang),
         t("cli.report.reasons", lang),
     ]
     prow = [
         [
             x["project_id"],
             x["name"],
-            "—" if x["kpi_index"] is None else f"{x['kpi_index']:.0%}",
-            x["rag_effective"] or "—",
-            ", ".join(x["rag_reasons"] or []),
+            numbers.percent(x["kpi_index"], lang),
+            standing(x, lang),
+            "; ".join(reason_text(c, lang) for c in x["rag_reasons"] or []),
         ]
         for x in data["projects"]
     ]
@@ -87,5 +133,17 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
     if data["overdue"]:
         print(file=out)
         print(t("cli.report.overdue", lang), file=out)
-        keys = ["kind", "item_id", "project_id", "responsible", "due", "days_overdue", "working_days_overdue"]
-        print(render(keys, [[o[k] for k in keys] for o in data["overdue"]]), file=out)
+        keys = list(OVERDUE_COLUMNS)
+        body = [
+            [
+                _label("overdue_kind", o["kind"], lang),
+                o["item_id"],
+                o["project_id"],
+                o["responsible"],
+                o["due"],
+                numbers.number(o["days_overdue"], lang),
+                numbers.number(o["working_days_overdue"], lang),
+            ]
+            for o in data["overdue"]
+        ]
+        print(render([t(OVERDUE_COLUMNS[k], lang) for k in keys], body), file=out)

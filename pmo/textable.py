@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from unicodedata import east_asian_width
+
+_SPACES = re.compile(r"[^\S\u00a0]+")  # any whitespace but the no-break space
 
 
 def _width(text: str) -> int:
@@ -14,7 +17,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: 
     """A table with a header rule; long cells are cut to ``max_width`` characters."""
 
     def cell(value: object) -> str:
-        text = "" if value is None else " ".join(str(value).split())
+        # runs of spaces and line breaks become one space; a no-break space (inside a number) stays
+        text = "" if value is None else _SPACES.sub(" ", str(value)).strip(" ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     body = [[cell(v) for v in r] for r in rows]

@@ -80,7 +80,7 @@ def test_tab_separated_team_with_share_read_as_percent(baseline_con: duckdb.Duck
     plan = _import(baseline_con, "team_tab.tsv")
     assert _warnings(plan) == [("share_as_percent", "team_tab.tsv", 3, "Allocation, %", "0,5")]
     warning = next(i for i in plan.issues if i.level == "warning")
-    assert "«0,5» прочитано как доля: 50 %" in warning.message("ru")
+    assert "«0,5» прочитано как доля: 50%" in warning.message("ru")
     assert _rows(baseline_con, "team", "project_id, person, role, allocation_pct, from_date, to_date") == [
         ("P-01", "John Smith", "team_member", 50.0, None, D(2026, 12, 31)),
         ("P-01", "Айгерім Сәрсенова", "analyst", 50.0, D(2026, 9, 1), None),

@@ -18,7 +18,11 @@ import pytest
 from i18n import LANGS
 from loaders import store
 from loaders.importer import import_files
+from loaders.issues import Issue, ReadError, _render
+from loaders.limits import MB, Limits, check_size
+from loaders.reader import Grid
 from loaders.schema import TABLES
+from loaders.validate import validate
 from tests.builders import as_user
 
 DATA = Path(__file__).parent / "data"
@@ -383,6 +387,48 @@ def test_reference_to_a_project_only_the_database_could_hold(empty_con: duckdb.D
     ]
     assert "нет ни в таблице «Проекты», ни в базе данных" in plan.issues[0].message("ru")
     assert snapshot(empty_con) == before
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers in messages: written in the reader's language; the user's own value stays as typed
+
+
+def test_a_share_read_as_a_percentage_is_told_with_the_decimal_of_the_language() -> None:
+    rows: list[list[object]] = [
+        ["project_id", "person", "role", "allocation_pct"],
+        ["P1", "Aliya", "analyst", 0.985],
+        ["P1", "Dana", "analyst", "0,25"],
+    ]
+    result = validate([Grid("team.xlsx", "team", rows)])
+    warnings = [i for i in result.issues if i.code == "share_as_percent"]
+    assert [(i.row, i.value) for i in warnings] == [(2, "0.985"), (3, "0,25")]  # the cells as typed
+    first, second = warnings
+    assert "«0.985» прочитано как доля: 98,5%." in first.message("ru")
+    assert "«0.985» үлес ретінде оқылды: 98,5%." in first.message("kk")
+    assert "'0.985' was read as a share: 98.5%." in first.message("en")
+    assert "«0,25» прочитано как доля: 25%." in second.message("ru")
+
+
+def test_numeric_message_params_follow_the_language_and_other_params_stay() -> None:
+    issue = Issue("error", "out_of_range", "f.xlsx", "S", 2, "Share", "1.5", {"low": 0.2, "high": 98.5})
+    assert issue.message("ru") == "«1.5» вне диапазона 0,2–98,5."
+    assert issue.message("kk") == "«1.5» 0,2–98,5 аралығынан тыс."
+    assert issue.message("en") == "'1.5' is outside 0.2–98.5."
+    many = Issue("warning", "more_issues", "f.xlsx", params={"count": 12345})
+    assert many.message("ru") == "В этом столбце еще 12\u00a0345 таких случаев."
+    # a bool is not a number; text (an id, a batch number) is written as it is
+    assert _render(True, "ru") == "True"
+    assert _render("1.5", "ru") == "1.5"
+    again = Issue("warning", "already_imported", "a.xlsx", params={"file": "a.xlsx", "batch": "1234", "when": "x"})
+    assert "пакетом 1234 " in again.message("ru")
+
+
+def test_file_size_limit_message_writes_megabytes_in_the_language() -> None:
+    with pytest.raises(ReadError) as err:
+        check_size("big.xlsx", int(3.25 * MB), Limits(file_mb=2.5))
+    message = err.value.issue().message("ru")
+    assert "3,2 МБ при допустимых 2,5 МБ" in message
+    assert "3.2 MB, the limit is 2.5 MB" in err.value.issue().message("en")
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -220,3 +222,63 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["import", "x.xlsx", "--lang", "de"], out=io.StringIO())
     assert exc.value.code == 2
     capsys.readouterr()
+
+
+# --------------------------------------------------------------------------------------------
+# pmo report --format table: numbers, reasons and statuses in the chosen language
+
+SNAKE_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # a raw key: high_risk_no_mitigation, days_overdue
+ENGLISH_RAG = re.compile(r"\b(?:red|amber|green)\b", re.IGNORECASE)
+
+
+def _report(demo_store: Path, *extra: str) -> str:
+    code, text = run("report", "--db", str(demo_store), "--as-of", "2026-09-30", *extra)
+    assert code == 0, text
+    return text
+
+
+def _line(text: str, start: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_report_table_writes_numbers_and_words_of_the_language(demo_store: Path, lang: str) -> None:
+    text = _report(demo_store, "--format", "table", "--lang", lang)
+    assert not re.search(r"\d\.\d", text), re.findall(r".{15}\d\.\d.{5}", text)
+    assert not re.search(r"\d\s%", text)  # "75,5%", never "75.5 %"
+    assert not SNAKE_KEY.search(text), SNAKE_KEY.findall(text)
+    assert not ENGLISH_RAG.search(text), ENGLISH_RAG.findall(text)
+    assert "75,5%" in _line(text, t("cli.report.absorption", lang))  # 75.504443
+    assert "70%" in _line(text, t("cli.report.kpi_index", lang))
+    # reasons in words with their item; RAG in words; a project without a RAG shows its stage
+    p01 = _line(text, "P01 ")
+    assert t("rag.amber", lang) in p01
+    assert f"{t('rag_reason.activity_overdue', lang)} (P01-A05)" in p01
+    assert t("enum.project_status.completed", lang) in _line(text, "P10 ")
+    assert t("enum.project_status.suspended", lang) in _line(text, "P13 ")
+    assert t("enum.project_status.initiation", lang) in _line(text, "P08 ")
+    # the overdue table: headers and kinds from the catalog
+    heads = [t(k, lang) for k in ("meeting.kind", "meeting.item", "meeting.due", "meeting.days")]
+    assert any(all(h in line for h in heads) for line in text.splitlines())
+    assert t("overdue_kind.risk_review", lang) in text
+
+
+def test_report_table_in_english_uses_a_decimal_point(demo_store: Path) -> None:
+    text = _report(demo_store, "--format", "table", "--lang", "en")
+    assert "75.5%" in _line(text, t("cli.report.absorption", "en"))
+    assert not re.search(r"\d,\d", text)
+    assert "Completed" in _line(text, "P10 ") and "Amber" in _line(text, "P01 ")
+    assert "Activity overdue (P01-A05)" in _line(text, "P01 ")
+    assert not SNAKE_KEY.search(text), SNAKE_KEY.findall(text)
+
+
+def test_report_json_is_the_same_in_every_language(demo_store: Path) -> None:
+    """The JSON is the stable contract: codes and numbers, never translated or formatted."""
+    outputs = {lang: _report(demo_store, "--format", "json", "--lang", lang) for lang in ("kk", "ru", "en")}
+    assert outputs["kk"] == outputs["ru"] == outputs["en"]
+    data = json.loads(outputs["kk"])
+    assert data["portfolio"]["budget"]["absorption"] == 75.504443
+    p10 = next(p for p in data["projects"] if p["project_id"] == "P10")
+    assert (p10["status"], p10["rag_effective"]) == ("completed", None)
+    p03 = next(p for p in data["projects"] if p["project_id"] == "P03")
+    assert "high_risk_no_mitigation:P03-R1" in p03["rag_reasons"]

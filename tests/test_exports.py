@@ -6,22 +6,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.chart.chart import Chart
+from pptx.presentation import Presentation as PresentationType
 from pptx.shapes.autoshape import Shape
 from pptx.shapes.graphfrm import GraphicFrame
 from pptx.slide import Slide
 from pptx.table import Table, _Cell
 from pptx.util import Inches
 
-from exports import deck, excel, quarterly
-from i18n import LANGS, t
+from exports import deck, excel, palette, quarterly
+from i18n import LANGS, keys, t
+from i18n.numbers import NBSP
 from loaders import store
 from pmo.cli import main
 from tests.builders import D, make_store, project
@@ -84,13 +88,22 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
             zone = "high" if p * i >= 15 else "medium" if p * i >= 5 else "low"
             assert fill_hex(heat.cell(row, col)) == deck.ZONE_FILL[zone]
 
-    # agenda: the teams in order, red first, RAG cells coloured
+    # agenda: the teams in order, red first, RAG cells coloured; a team without a RAG (not in
+    # planning or execution on the quarter end) shows its stage
     (agenda,) = tables(slides[2])
+    stage = dict(zip(quarter.picture.status["project_id"], quarter.picture.status["lifecycle"], strict=True))
     for row, item in enumerate(quarter.agenda.itertuples(), start=1):
         assert agenda.cell(row, 1).text == item.start
         assert agenda.cell(row, 3).text.startswith(str(item.project_id))
-        assert agenda.cell(row, 5).text == t(f"rag.{item.rag}", lang)
-        assert fill_hex(agenda.cell(row, 5)) == deck.RAG_FILL[str(item.rag)]
+        if item.rag is None:
+            lifecycle = str(stage[str(item.project_id)])
+            assert lifecycle not in ("planning", "execution")
+            assert agenda.cell(row, 5).text == t(f"enum.project_status.{lifecycle}", lang)
+            assert fill_hex(agenda.cell(row, 5)) == deck.STAGE_FILL.get(lifecycle, deck.NO_RAG_FILL)
+        else:
+            assert agenda.cell(row, 5).text == f"{palette.SHAPES[str(item.rag)]} {t(f'rag.{item.rag!s}', lang)}"
+            assert fill_hex(agenda.cell(row, 5)) == deck.RAG_FILL[str(item.rag)]
+    assert quarter.agenda["rag"].isna().any()  # the demo has such teams (P08 in initiation, P13 suspended)
 
     # one slide per team, same content as the brief
     for slide, brief in zip(slides[3:], quarter.pack.briefs, strict=True):
@@ -110,7 +123,7 @@ def test_project_slide_tables(quarter: quarterly.Quarter) -> None:
     prs = Presentation(io.BytesIO(quarterly.pptx(quarter, "ru")))
     p06 = next(s for s in prs.slides if texts(s)[0].startswith("P06"))
     brief = next(b for b in quarter.pack.briefs if b.project_id == "P06")
-    assert t("rag.red", "ru") in texts(p06)
+    assert f"■ {t('rag.red', 'ru')}" in texts(p06)  # a shape and a word, not colour alone
     risk_table = next(tb for tb in tables(p06) if tb.cell(0, 3).text == t("meeting.priority", "ru"))
     for row, r in enumerate(brief.risks.itertuples(), start=1):
         assert risk_table.cell(row, 0).text == r.risk_id
@@ -162,7 +175,7 @@ def test_excel_pack(quarter: quarterly.Quarter, lang: str) -> None:
     assert status.auto_filter.ref and status.freeze_panes == "A2"
     rows = {r[0]: r for r in status.iter_rows(min_row=2, values_only=True)}
     p06 = quarter.picture.status.set_index("project_id").loc["P06"]
-    assert rows["P06"][5] == pytest.approx(p06["kpi_index"] * 100)
+    assert rows["P06"][5] == pytest.approx(p06["kpi_index"], abs=0.0005)  # a share, shown as a percentage
     assert rows["P06"][6] == t("rag.red", lang)
     overdue = wb[t("meeting.pack_sheet_overdue", lang)]
     assert overdue.max_row - 1 == len(quarter.picture.overdue)
@@ -220,3 +233,191 @@ def test_deck_of_a_quarter_without_projects(tmp_path: Path) -> None:
     q = quarterly.prepare(con, Q3)
     prs = Presentation(io.BytesIO(quarterly.pptx(q, "kk")))
     assert len(prs.slides) == 3  # title, summary, an empty agenda
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers in the language's style; a RAG only where one applies
+
+Q2 = dt.date(2026, 6, 30)
+DATE = re.compile(r"\b\d{2}\.\d{2}\.\d{4}\b")  # 30.09.2026: a date, not a decimal number
+DECIMAL_POINT = re.compile(r"\d\.\d")
+DECIMAL_COMMA = re.compile(r"\d,\d")
+REASON_KEY = re.compile(r"\b(?:" + "|".join(k.removeprefix("rag_reason.") for k in keys("rag_reason.")) + r")\b")
+ENGLISH_RAG = re.compile(r"\b(?:red|amber|green)\b", re.IGNORECASE)
+ABSORPTION = {"kk": "75,5%", "ru": "75,5%", "en": "75.5%"}  # the demo's financed budget at 2026-Q3: 75.504443 %
+
+
+@pytest.fixture(scope="module")
+def quarter2(demo_store: Path) -> quarterly.Quarter:
+    """2026-Q2: P10 completes on 19.06.2026, so it reports on this quarter without a RAG."""
+    con = store.connect(demo_store, read_only=True)
+    q = quarterly.prepare(con, Q2, order="status")
+    con.close()
+    return q
+
+
+def deck_texts(prs: PresentationType) -> list[str]:
+    """Every text of a deck: text boxes, table cells, and the charts' titles, categories and series."""
+    out: list[str] = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if isinstance(shape, Shape) and shape.has_text_frame:
+                out.append(shape.text_frame.text)
+            if isinstance(shape, GraphicFrame) and shape.has_table:
+                out += [c.text for row in shape.table.rows for c in row.cells]
+            if isinstance(shape, GraphicFrame) and shape.has_chart:
+                chart = shape.chart
+                if chart.has_title:
+                    out.append(chart.chart_title.text_frame.text)
+                out += [str(c) for c in chart.plots[0].categories]
+                out += [str(s.name) for s in chart.plots[0].series]
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_deck_writes_every_number_in_the_style_of_its_language(
+    quarter: quarterly.Quarter, quarter2: quarterly.Quarter, lang: str
+) -> None:
+    for q in (quarter, quarter2):
+        text = "\n".join(deck_texts(Presentation(io.BytesIO(quarterly.pptx(q, lang)))))
+        numbers_only = DATE.sub("", text)
+        if lang == "en":
+            assert not DECIMAL_COMMA.search(numbers_only), DECIMAL_COMMA.findall(numbers_only)
+        else:
+            assert not DECIMAL_POINT.search(numbers_only), re.findall(r".{20}\d\.\d.{10}", numbers_only)
+            assert not ENGLISH_RAG.search(text), ENGLISH_RAG.findall(text)
+        assert not REASON_KEY.search(text), REASON_KEY.findall(text)  # reasons in words
+        assert not re.search(r"\d\s%", text)  # no space before the percent sign
+        assert " 000" not in text  # thousands apart by a no-break space, never a plain one
+    summary = texts(Presentation(io.BytesIO(quarterly.pptx(quarter, lang))).slides[1])
+    assert ABSORPTION[lang] in summary
+    assert f"840{NBSP}000" in summary  # additional funding required, thousands of tenge
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_completed_project_shows_its_stage_and_final_result_not_a_rag(quarter2: quarterly.Quarter, lang: str) -> None:
+    status = quarter2.picture.status.set_index("project_id")
+    p10: dict[str, Any] = {str(k): v for k, v in status.loc["P10"].items()}
+    assert p10["lifecycle"] == "completed" and p10["rag_effective"] is None
+    assert "P10" in set(quarter2.agenda["project_id"])  # it reports on the quarter it completed in
+    prs = Presentation(io.BytesIO(quarterly.pptx(quarter2, lang)))
+    slide = next(s for s in prs.slides if texts(s)[0].startswith("P10"))
+    shown = texts(slide)
+    assert t("enum.project_status.completed", lang) in shown
+    assert not {t(f"rag.{r}", lang) for r in ("red", "amber", "green")} & set(shown)
+    result = t(
+        "meeting.final_result",
+        lang,
+        achieved=int(p10["indicators_achieved"]),
+        total=int(p10["indicators"]),
+        missed=int(p10["indicators_missed"]),
+    )
+    assert result in shown
+    assert {"kk": "2 индикатордың 1 орындалды", "ru": "достигнуто — 1 из 2", "en": "1 of 2 indicators"}[lang] in result
+    # the agenda says the same
+    (agenda,) = tables(list(prs.slides)[2])
+    row = next(i for i in range(1, len(agenda.rows)) if agenda.cell(i, 3).text.startswith("P10"))
+    assert agenda.cell(row, 5).text == t("enum.project_status.completed", lang)
+    # the RAG counts are those of the projects in planning or execution only
+    (rag_chart,) = charts(list(prs.slides)[1])
+    counts = list(rag_chart.plots[0].series[0].values)
+    assert counts == [quarter2.pack.summary["rag"][r] for r in ("red", "amber", "green")]
+    assert sum(counts) == int(status["live"].sum()) < len(status)
+
+
+def test_deck_charts_carry_number_formats(quarter: quarterly.Quarter) -> None:
+    """The charts' numbers are Excel number formats, shown in the viewer's regional format."""
+    prs = Presentation(io.BytesIO(quarterly.pptx(quarter, "kk")))
+    (rag_chart,) = charts(list(prs.slides)[1])
+    assert rag_chart.plots[0].data_labels.number_format == deck.COUNT_FORMAT
+    assert not rag_chart.plots[0].data_labels.number_format_is_linked
+    kpi = next(c for s in list(prs.slides)[3:] for c in charts(s))
+    assert kpi.value_axis.tick_labels.number_format == deck.SHARE_FORMAT
+
+
+NUMBER_AS_TEXT = re.compile(r"[-+]?\d[\d \u00a0]*(?:[.,]\d+)?\s?%?")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_excel_pack_numbers_are_numeric_cells_with_number_formats(quarter: quarterly.Quarter, lang: str) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(quarterly.xlsx(quarter, lang)))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert not NUMBER_AS_TEXT.fullmatch(cell.value), (ws.title, cell.coordinate, cell.value)
+    pic = quarter.picture
+    # percentages: shares with a percent format, rounded to what is shown
+    status = wb[t("meeting.pack_sheet_status", lang)]
+    kpi_col = 6
+    assert status.cell(1, kpi_col).value == t("meeting.kpi_index", lang)
+    p01 = next(r for r in range(2, status.max_row + 1) if status.cell(r, 1).value == "P01")
+    assert status.cell(p01, kpi_col).value == 0.919  # 0.918831
+    assert status.cell(p01, kpi_col).number_format == "0.0%"
+    budget = wb[t("meeting.pack_sheet_budget", lang)]
+    heads = [c.value for c in budget[1]]
+    absorption = heads.index(t("meeting.absorption_col", lang)) + 1
+    planned = heads.index(t("meeting.planned", lang)) + 1
+    for r, value in enumerate(pic.budget["absorption"].astype(float), start=2):
+        cell = budget.cell(r, absorption)
+        if math.isnan(value):
+            assert cell.value is None
+        else:
+            assert cell.value == round(value / 100, 3)
+            assert cell.number_format == "0.0%"
+        assert budget.cell(r, planned).number_format == "#,##0"
+        assert isinstance(budget.cell(r, planned).value, int | float)
+    p09 = next(
+        r
+        for r in range(2, budget.max_row + 1)
+        if (budget.cell(r, 1).value, budget.cell(r, 2).value, budget.cell(r, planned).value) == ("P09", 2026, 980000)
+    )
+    assert budget.cell(p09, absorption).value == 0.616  # 61.632653 %, shown 61.6 %
+    # whole days, grouped
+    overdue = wb[t("meeting.pack_sheet_overdue", lang)]
+    assert overdue.cell(2, 7).number_format == "#,##0" and isinstance(overdue.cell(2, 7).value, int)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_excel_pack_shows_the_stage_where_no_rag_applies(quarter2: quarterly.Quarter, lang: str) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(quarterly.xlsx(quarter2, lang)))
+    agenda = wb[t("meeting.pack_sheet_agenda", lang)]
+    shown = {agenda.cell(r, 4).value: agenda.cell(r, 7).value for r in range(4, agenda.max_row + 1)}
+    assert shown["P10"] == t("enum.project_status.completed", lang)
+    status = wb[t("meeting.pack_sheet_status", lang)]
+    heads = [c.value for c in status[1]]
+    p10 = next(r for r in status.iter_rows(min_row=2, values_only=True) if r[0] == "P10")
+    assert p10[heads.index(t("col.projects.status", lang))] == t("enum.project_status.completed", lang)
+    assert p10[heads.index(t("meeting.indicators_total", lang))] == 2
+    assert p10[heads.index(t("meeting.indicators_achieved", lang))] == 1
+    assert p10[heads.index(t("meeting.status", lang), 4)] is None  # no RAG
+
+
+def test_table_download_writes_percentages_as_shares_and_numbers_as_numbers() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["=1+1", "plain"],
+            "pct": pd.array([75.5, None], dtype="Float64"),  # 0–100, as the pages show it
+            "share": [0.616327, 1.0],
+            "money": [1234567.0, 12.5],
+            "year": [2026, 2027],
+        }
+    )
+    book = excel.workbook(
+        [
+            excel.Sheet(
+                "T",
+                frame,
+                {c: c for c in frame.columns},
+                percent=["pct"],
+                fraction=["share"],
+                formats={"money": "#,##0"},
+            )
+        ]
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(book)).active
+    assert ws is not None
+    assert [ws.cell(2, c).value for c in range(1, 6)] == ["'=1+1", 0.755, 0.616, 1234567, 2026]
+    assert [ws.cell(2, c).number_format for c in range(2, 6)] == ["0.0%", "0.0%", "#,##0", "0"]
+    assert ws.cell(3, 2).value is None  # a missing value stays empty, never 0 or "<NA>"
+    assert ws.cell(3, 4).value == 12.5
