@@ -5,7 +5,7 @@ additional funding required always apart from the financed sources (DOMAIN §4.5
 import streamlit as st
 
 from ui import budget_view as bv
-from ui import data, labels, shell
+from ui import charts, data, labels, shell, widgets
 from ui.session import tr
 
 view = shell.page("page.budget")
@@ -21,7 +21,8 @@ years = sorted(int(y) for y in pic.budget["year"].dropna().unique())
 if st.session_state.get("budget_year") not in (None, *years):  # the sidebar filters changed
     st.session_state["budget_year"] = None
 top = st.columns([1, 3])
-year = top[0].selectbox(
+year = widgets.selectbox(
+    top[0],
     tr("budget.year"),
     [None, *years],
     key="budget_year",
@@ -36,7 +37,7 @@ cards = st.columns([1, 1, 1, 1.3])
 cards[0].metric(tr("budget.planned"), labels.money(total["planned"]), help=tr("budget.planned_help"))
 cards[1].metric(tr("budget.spent"), labels.money(total["spent"]))
 absorbed = total["absorption"]
-absorption = labels.percent(None if absorbed is None else absorbed / 100, 1)
+absorption = labels.percent(None if absorbed is None else absorbed / 100)  # whole percent, as in the tables below
 cards[2].metric(tr("budget.absorption"), absorption, help=tr("budget.absorption_help"))
 with cards[3].container(border=True):
     st.metric(tr("budget.unfunded"), labels.money(total["unfunded"]), help=tr("budget.unfunded_help"))
@@ -59,7 +60,7 @@ with left:
         ),
         *scope,
     )
-    st.plotly_chart(fig, key="budget_chart", config={"displayModeBar": False})
+    chosen = charts.picked(fig, charts.show(fig, key="budget_chart", on_select="rerun", selection_mode="points"))
 with right:
     if unfunded.empty:
         st.caption(tr("budget.no_unfunded"))
@@ -74,8 +75,19 @@ with right:
             ),
             *scope,
         )
-        st.plotly_chart(fig, key="budget_unfunded_chart", config={"displayModeBar": False})
+        charts.show(fig, key="budget_unfunded_chart")
 st.caption(tr("budget.chart_hint"))
+for year, source in [c for c in chosen if isinstance(c, list | tuple) and len(c) == 2][:1]:  # the projects behind a bar
+    title = tr("budget.bar_title", year=int(year), source=tr(f"enum.funding_source.{source}"))
+    st.markdown(f"**{title}**")
+    bv.money_table(
+        bv.lines_of(lines, int(year), str(source)),
+        bv.LINE_COLS[:-1],
+        money=bv.MONEY,
+        key="budget_bar",
+        file_stem=tr("budget.lines_file"),
+        title=title,
+    )
 
 st.subheader(tr("budget.source_title"))
 bv.money_table(

@@ -4,8 +4,8 @@ over time, with the list of indicators."""
 import streamlit as st
 
 from metrics import kpi
-from ui import data, kpi_view, labels, shell
-from ui.session import tr
+from ui import charts, data, kpi_view, labels, shell
+from ui.session import link_params, tr
 from ui.tables import table
 
 view = shell.page("page.kpi")
@@ -47,7 +47,7 @@ if by == "criterion":
     st.caption(tr("kpi.criterion_note"))
 if not groups.empty:
     fig = data.memo("kpi.groups_chart", lambda: kpi_view.group_chart(groups), view.as_of, view.filters, by)
-    st.plotly_chart(fig, key="kpi_groups_chart", config={"displayModeBar": False})
+    charts.show(fig, key="kpi_groups_chart")
 table(
     groups,
     kpi_view.group_cols(by),
@@ -65,7 +65,9 @@ else:
     if len(drawn) < live_count:
         st.caption(tr("kpi.bullets_capped", shown=len(drawn), total=live_count))
     fig = data.memo("kpi.bullets", lambda: kpi_view.bullets(drawn, by, groups, names), view.as_of, view.filters, by)
-    st.plotly_chart(fig, key="kpi_bullets", config={"displayModeBar": False})
+    event = charts.show(fig, key="kpi_bullets", on_select="rerun", selection_mode="points")
+    for clicked in charts.picked(fig, event)[:1]:  # an indicator's bar opens its project's passport
+        st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))
 
 st.subheader(tr("kpi.trend_title"))
 per_indicator, per_project = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, view.filters)
@@ -94,8 +96,8 @@ else:
         view.filters,
         pid,
     )
-    left.plotly_chart(projects_fig, key="kpi_trend_projects", config={"displayModeBar": False})
-    right.plotly_chart(indicators_fig, key="kpi_trend_indicators", config={"displayModeBar": False})
+    charts.show(projects_fig, key="kpi_trend_projects", where=left)
+    charts.show(indicators_fig, key="kpi_trend_indicators", where=right)
     st.caption(tr("kpi.trend_hint"))
     if per_project["project_id"].nunique() > kpi_view.TREND_LINES_MAX:
         st.caption(tr("kpi.trend_band_hint", max=kpi_view.TREND_LINES_MAX))

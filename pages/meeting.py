@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from exports import quarterly
-from ui import auth, data, shell, tables
+from ui import auth, data, shell, tables, widgets
 from ui import meeting_view as mv
 from ui.session import lang, tr
 
@@ -14,11 +14,14 @@ if shell.empty_state():
     st.stop()
 
 quarters = mv.quarters(view.as_of)
-top = st.columns([1.2, 1.6, 1])
+top = st.columns([1.1, 1.9, 0.8])
 # format functions read labels made in this run (a widget may be redrawn after the language changed)
 quarter_names = {q: mv.quarter_name(q) for q in quarters}
-quarter = top[0].selectbox(
-    tr("meeting_page.quarter"), quarters, key="meeting_quarter", format_func=quarter_names.__getitem__
+quarter = (
+    widgets.selectbox(
+        top[0], tr("meeting_page.quarter"), quarters, key="meeting_quarter", format_func=quarter_names.__getitem__
+    )
+    or quarters[0]
 )
 order_names = {o: tr(f"meeting_page.order_{o}") for o in ("program", "status", "custom")}
 order = (
@@ -68,16 +71,8 @@ if not agenda.empty:
         + tr("meeting.agenda_note", minutes=q.minutes, total=mv.total_text(agenda, q.minutes))
     )
 tables.table(
-    agenda,
-    [
-        tables.Col("position", "meeting.position", "int"),
-        tables.Col("start", "meeting.start"),
-        tables.Col("end", "meeting.end"),
-        tables.Col("project_id", "col.projects.project_id"),
-        tables.Col("name", "col.projects.name"),
-        tables.Col("program", "meeting.program"),
-        tables.Col("rag", "meeting.status", "rag"),
-    ],
+    mv.standing(agenda),
+    mv.AGENDA_COLS,
     key="meeting_agenda",
     file_stem="agenda",
     title=tr("meeting.agenda"),

@@ -6,8 +6,9 @@ import streamlit as st
 
 from metrics import settings
 from metrics.meetings import window
-from ui import data, shell
+from ui import charts, data, shell, widgets
 from ui import meeting_load_view as mv
+from ui.safe import md
 from ui.session import tr
 from ui.tables import table
 
@@ -63,7 +64,8 @@ measure = c1.radio(
 projects = [None, *sorted(load["project_id"].unique())]
 if st.session_state.get("meeting_load_project") not in projects:  # the sidebar filters changed
     st.session_state["meeting_load_project"] = None
-project = c2.selectbox(
+project = widgets.selectbox(
+    c2,
     tr("meeting_load.project"),
     projects,
     key="meeting_load_project",
@@ -94,7 +96,11 @@ def heat() -> tuple[int, int, go.Figure | None]:
 shown, total, fig = data.memo("meeting_load.heat", heat, *scope, measure, top)
 if fig is not None:
     st.caption(f"{tr(f'meeting_load.shown_{measure}', shown=shown, total=total)} {tr(f'meeting_load.{measure}_help')}")
-    st.plotly_chart(fig, key="meeting_load_heatmap", config={"displayModeBar": False})
+    event = charts.show(fig, key="meeting_load_heatmap", on_select="rerun", selection_mode="points")
+    for row, week in [c for c in charts.picked(fig, event) if isinstance(c, list | tuple) and len(c) == 2][:1]:
+        cell = mv.behind(mv.scoped(load, project, search), str(row), str(week), project, measure)
+        st.markdown(f"**{tr('meeting_load.cell_title', row=md(row), week=week)}**")
+        table(cell, mv.NORM_COLS["week"], key="meeting_load_cell", file_stem="meeting_load", title=str(week))
 else:
     st.caption(tr("common.nothing"))
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from metrics import settings
 from metrics.overdue import KINDS
-from ui import data, shell
+from ui import data, labels, shell, widgets
 from ui import overdue_view as ov
 from ui.safe import md
 from ui.session import tr
@@ -27,7 +27,7 @@ overdue = pic.overdue
 report = ov.violations(overdue, pic.status, tr("overdue.no_curator"))
 
 days = data.cached("settings", settings.load).int("evaluation_due_working_days")
-longest = tr("overdue.longest_value", days=int(overdue["working_days_overdue"].max())) if len(overdue) else "—"
+longest = labels.number(int(overdue["working_days_overdue"].max())) if len(overdue) else "—"
 cards = st.columns(5)
 cards[0].metric(tr("overdue.total"), len(overdue))
 cards[1].metric(tr("overdue.passport"), len(report), help=tr("overdue.passport_help"))
@@ -75,7 +75,8 @@ else:
     if len(counts) > 1:  # one ready-to-send list per curator, or all of them
         if st.session_state.get("overdue_curator") not in (None, *counts):
             st.session_state["overdue_curator"] = None
-        curator = st.selectbox(
+        curator = widgets.selectbox(
+            st,
             tr("overdue.curator"),
             [None, *counts],
             key="overdue_curator",

@@ -1,13 +1,20 @@
-"""The curator's page: headline numbers against the last quarter end, projects with RAG, timeline."""
+"""The curator's first screen: the headline numbers, then the projects that need them, worst first,
+with the main reason in words; the change requests awaiting a decision; the full table; the
+timeline."""
+
+import html
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.common import previous_quarter_end
+from metrics.meeting import pending_changes
 from metrics.report import headline
-from ui import charts, data, labels, shell
+from metrics.status import decision_list
+from ui import charts, data, labels, rag, shell
+from ui import overview_view as ov
 from ui.session import link_params, tr
-from ui.tables import Col, table
+from ui.tables import table
 
 view = shell.page("page.overview")
 if shell.empty_state():
@@ -19,77 +26,47 @@ if pic.status.empty:
     st.stop()
 before = previous_quarter_end(view.as_of)
 now, then = headline(pic), headline(data.pic(before, view.filters))
-
-
-def delta(a: float | None, b: float | None, *, scale: float = 1.0, unit: str = "") -> str | None:
-    """The change since the last quarter end; none (no arrow) when unchanged or unknown."""
-    if a is None or b is None or round((a - b) * scale) == 0:
-        return None
-    return f"{(a - b) * scale:+.0f}{unit}"
-
-
-cards = st.columns(7)
-cards[0].metric(
-    tr("overview.kpi_index"),
-    labels.percent(now["kpi_index"]),
-    delta(now["kpi_index"], then["kpi_index"], scale=100, unit=" " + tr("meeting.pp")),
-    help=tr("overview.kpi_index_help"),
-)
-cards[1].metric(
-    tr("overview.projects"),
-    now["active_projects"],
-    delta(now["active_projects"], then["active_projects"]),
-    delta_color="off",
-)
-for col, rag in ((cards[2], "red"), (cards[3], "amber"), (cards[4], "green")):
-    col.metric(
-        tr(f"overview.{rag}"),
-        now["rag"][rag],
-        delta(now["rag"][rag], then["rag"][rag]),
-        delta_color="normal" if rag == "green" else "inverse",
-    )
-cards[5].metric(
-    tr("overview.overdue"),
-    now["overdue_items"],
-    delta(now["overdue_items"], then["overdue_items"]),
-    delta_color="inverse",
-)
-cards[6].metric(
-    tr("overview.high_risks"),
-    now["open_high_risks"],
-    delta(now["open_high_risks"], then["open_high_risks"]),
-    delta_color="inverse",
-    help=tr("overview.high_risks_help"),
+since = tr("common.vs_quarter", date=f"{before:%d.%m.%Y}")
+# ---- the headline numbers and the decision list: what needs the curator, worst first
+ordered = data.memo("overview.decisions", lambda: decision_list(pic.status), view.as_of, view.filters)
+strip = ov.cards_html(ov.cards(now, then, since))
+if ordered.empty:
+    body, more = f'<p class="note">{html.escape(tr("overview.no_live"))}</p>', None
+else:
+    body = ov.decision_html(ordered, view)
+    more = tr("overview.list_more", count=len(ordered) - ov.LIST_ROWS) if len(ordered) > ov.LIST_ROWS else None
+st.html(
+    f"{ov.CSS}<style>{rag.badge_css()}</style>"
+    + ov.first_screen_html(strip, tr("overview.decisions_title"), body, more)
 )
 absorbed = now["budget"]["absorption"]
 st.caption(
-    f"{tr('common.vs_quarter', date=f'{before:%d.%m.%Y}')} · {tr('overview.absorption')}: "
-    f"**{labels.percent(None if absorbed is None else absorbed / 100, 1)}** · {tr('overview.absorption_help')}"
+    f"{since} · {tr('overview.absorption')}: **{labels.percent(None if absorbed is None else absorbed / 100)}**",
+    help=tr("overview.absorption_help"),
 )
 
+pending = data.cached("overview.pending", pending_changes, view.as_of, view.filters)
+if not pending.empty:
+    late = int(pending["overdue"].sum())
+    with st.expander(tr("overview.pending", count=len(pending), late=late), icon=":material/gavel:"):
+        items = "".join(
+            f'<li><a href="{html.escape(ov.passport_link(view, str(r.project_id)), quote=True)}" target="_self">'
+            f"{html.escape(str(r.project_id))} · {html.escape(str(r.change_id))}</a>: "
+            f"{html.escape(str(r.description or ''))} "
+            f"({html.escape(tr('overview.pending_due', date=f'{r.due:%d.%m.%Y}'))})</li>"
+            for r in pending.itertuples()
+        )
+        st.html(f"<ul>{items}</ul>")
+
+# ---- every project, worst first, then those a RAG does not apply to
 st.subheader(tr("overview.table_title"))
 st.caption(tr("overview.table_hint"))
-projects = data.memo(
-    "overview.projects",
-    lambda: pic.status.assign(reasons=pic.status["rag_reasons"].map(labels.reasons)),
-    view.as_of,
-    view.filters,
-)
-cols = [
-    Col("project_id", "col.projects.project_id"),
-    Col("name", "col.projects.name"),
-    Col("program", "col.projects.program"),
-    Col("status", "col.projects.status", "label", "enum.project_status"),
-    Col("kpi_index", "overview.kpi", "fraction"),
-    Col("rag_effective", "overview.effective", "rag"),
-    Col("rag", "overview.rag", "rag"),
-    Col("rag_override", "overview.override", "rag"),
-    Col("override_comment", "overview.override_comment"),
-    Col("reasons", "overview.reasons"),
-]
+
+
+projects = data.memo("overview.projects", lambda: ov.project_rows(pic.status, ordered), view.as_of, view.filters)
 picked = table(
     projects,
-    cols,
+    ov.PROJECT_COLS,
     key="overview_projects",
     file_stem=tr("overview.file"),
     title=tr("overview.table_title"),
@@ -111,12 +88,16 @@ def timeline() -> go.Figure:
         label="label",
         color="rag_effective",
         as_of=view.as_of,
-        colors=charts.RAG_COLORS,
-        legend={r: tr(f"rag.{r}") for r in ("red", "amber", "green")},
+        colors=rag.COLOURS,
+        legend={**{r: f"{rag.SHAPES[r]} {tr(f'rag.{r}')}" for r in rag.SHAPES}, None: tr("overview.no_rag")},
         as_of_label=f"{view.as_of:%d.%m.%Y}",
         hover="name",
+        ident="project_id",
     )
 
 
+st.caption(tr("overview.timeline_hint"))
 fig = data.memo("overview.timeline", timeline, view.as_of, view.filters)
-st.plotly_chart(fig, key="overview_gantt", config={"displayModeBar": False})
+event = charts.show(fig, key="overview_gantt", on_select="rerun", selection_mode="points")
+for clicked in charts.picked(fig, event)[:1]:  # a bar opens its project's passport
+    st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))

@@ -7,7 +7,7 @@ from metrics import passport as pp
 from metrics import settings as settings_mod
 from metrics.common import Filters
 from metrics.status import override_history
-from ui import auth, data, shell
+from ui import auth, charts, data, shell
 from ui import passport_view as pv
 from ui.safe import md
 from ui.session import tr
@@ -70,7 +70,7 @@ st.subheader(tr("passport.plan_title"))
 acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
 if not acts.empty:
     gantt = data.memo("passport.gantt", lambda: pv.activity_gantt(acts, view.as_of), *keep)
-    st.plotly_chart(gantt, key="passport_gantt", config={"displayModeBar": False})
+    charts.show(gantt, key="passport_gantt")
 pv.print_table(
     acts,
     pv.ACTIVITY_COLS,
@@ -86,7 +86,7 @@ matrix, register = st.columns([1, 3])
 with matrix:
     settings = data.cached("passport.settings", settings_mod.load)
     matrix_fig = data.memo("passport.matrix", lambda: pv.risk_matrix(risks, settings), *keep)
-    st.plotly_chart(matrix_fig, key="passport_matrix", config={"displayModeBar": False})
+    charts.show(matrix_fig, key="passport_matrix")
 with register:
     pv.print_table(
         pv.risk_position(risks.sort_values(["is_open", "score", "risk_id"], ascending=[False, False, True])),

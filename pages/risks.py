@@ -5,7 +5,7 @@ import streamlit as st
 
 from metrics import settings
 from metrics.risks import risks_in_cell
-from ui import data, risks_view, shell
+from ui import charts, data, risks_view, shell, widgets
 from ui.session import tr
 from ui.tables import table
 
@@ -36,13 +36,15 @@ with right:
     st.subheader(tr("risks.cell_title"))
     st.caption(tr("risks.cell_hint"))
     pick_p, pick_i = st.columns(2)
-    p = pick_p.selectbox(
+    p = widgets.selectbox(
+        pick_p,
         tr("risks.pick_probability"),
         [None, *risks_view.SCALE],
         format_func=lambda v: tr("risks.not_chosen") if v is None else str(v),
         key=risks_view.PROBABILITY_KEY,
     )
-    i = pick_i.selectbox(
+    i = widgets.selectbox(
+        pick_i,
         tr("risks.pick_impact"),
         [None, *risks_view.SCALE],
         format_func=lambda v: tr("risks.not_chosen") if v is None else str(v),
@@ -52,12 +54,11 @@ with right:
 cell = (p, i) if p is not None and i is not None else None
 with left:
     st.subheader(tr("risks.matrix_title"))
-    st.plotly_chart(
+    charts.show(
         risks_view.matrix(pic.heatmap, risks_view.zones(thresholds), cell),
         key=risks_view.MATRIX_KEY,
         on_select=risks_view.take_click,
         selection_mode="points",
-        config={"displayModeBar": False},
     )
 
 if cell is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -33,3 +34,10 @@ def errors(at: AppTest) -> list[str]:
 def plain(markdown: str) -> str:
     """Markdown source as the reader sees it: the escapes of data values (``ui.safe.md``) removed."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def select(at: AppTest, key: str) -> Any:
+    """The select box kept under ``key`` (``ui.widgets``: drawn per language as ``key@lang``)."""
+    boxes = [b for b in at.selectbox if b.key == key or str(b.key).startswith(f"{key}@")]
+    assert len(boxes) == 1, (key, [b.key for b in at.selectbox])
+    return boxes[0]

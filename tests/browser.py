@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -141,3 +142,39 @@ def shoot(pg: Any, name: str, width: int = 1600) -> None:
     settle(pg, quiet=0.8)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     pg.set_viewport_size(size)
+
+
+def text_widths(pg: Any, texts: list[str], font: str = '400 14px "Source Sans"') -> list[float]:
+    """How wide each text is drawn in ``font`` (pixels), measured by the browser with Streamlit's
+    own Source Sans (the font the table grid draws its headers in)."""
+    media = Path(sys.modules["streamlit"].__file__ or "").parent / "static" / "static" / "media"
+    woff = next(media.glob("SourceSansVF-Upright*.woff2"))
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "fonts.html"
+        page.write_text(
+            f"<style>@font-face {{font-family: 'Source Sans'; src: url('{woff.as_uri()}') format('woff2');"
+            " font-weight: 100 900;}</style><body style=\"font-family: 'Source Sans'\">x</body>"
+        )
+        pg.goto(page.as_uri())
+        loaded = pg.evaluate("f => document.fonts.load(f).then(fs => fs.length)", font)
+    assert loaded, "Source Sans did not load"
+    widths: list[float] = pg.evaluate(
+        "([f, xs]) => { const c = document.createElement('canvas').getContext('2d'); c.font = f;"
+        " return xs.map(x => c.measureText(x).width) }",
+        [font, texts],
+    )
+    return widths
+
+
+def choose(pg: Any, selectbox: Any, option: str) -> None:
+    """Pick ``option`` in a Streamlit selectbox (a combo box: its button opens the list; if the
+    first press only focused it, the arrow key opens it)."""
+    selectbox.locator("button[aria-haspopup=listbox]").click()
+    wanted = pg.get_by_role("option", name=option)
+    try:
+        wanted.wait_for(timeout=3000)
+    except Exception:
+        selectbox.locator("input[role=combobox]").press("ArrowDown")
+        wanted.wait_for(timeout=10_000)
+    wanted.click()
+    settle(pg)

@@ -16,7 +16,7 @@ from i18n import catalog, t
 from loaders import store
 from metrics import kpi
 from metrics.common import Filters
-from tests.apptest import errors, open_page
+from tests.apptest import errors, open_page, select
 from tests.builders import D, make_store, project
 from ui import kpi_view
 
@@ -64,12 +64,12 @@ def test_demo_numbers_and_table(demo_db: Path) -> None:
     indicators = kpi.indicator_achievement(con, AS_OF)
     portfolio = kpi.kpi_index(con, AS_OF, by="portfolio")["kpi_index"].iloc[0]
     cards = {m.label: m.value for m in at.metric}
-    assert cards[t("kpi.portfolio_index", "kk")] == percent(portfolio) == "69%"
+    assert cards[t("kpi.portfolio_index", "kk")] == percent(portfolio) == "70%"
     counted = indicators[~indicators["project_cancelled"]]["status"].value_counts()
     for status in kpi.STATUSES:
         assert cards[t(f"indicator_status.{status}", "kk")] == str(counted.get(status, 0))
 
-    table = frame(at, "kpi.latest")
+    table = frame(at, "kpi.latest_short")
     assert list(table[t("col.indicators.indicator_id", "kk")]) == list(indicators["indicator_id"])
     shown = table[t("kpi.achievement", "kk")].to_numpy()
     for got, want in zip(shown, indicators["achievement"] * 100, strict=True):
@@ -134,11 +134,13 @@ def test_trend_follows_the_chosen_project(demo_db: Path) -> None:
 def test_program_filter_narrows_the_page(demo_db: Path) -> None:
     at = open_page("kpi")
     program = "Кедендік әкімшілендіруді жаңғырту"
-    at.selectbox(key="pmo_program").set_value(program).run()
+    select(at, "pmo_program").set_value(program).run()
     assert errors(at) == []
     con = store.connect(demo_db)
     indicators = kpi.indicator_achievement(con, AS_OF, Filters(program=program))
-    assert list(frame(at, "kpi.latest")[t("col.indicators.indicator_id", "kk")]) == list(indicators["indicator_id"])
+    assert list(frame(at, "kpi.latest_short")[t("col.indicators.indicator_id", "kk")]) == list(
+        indicators["indicator_id"]
+    )
     index = kpi.kpi_index(con, AS_OF, Filters(program=program), by="portfolio")["kpi_index"].iloc[0]
     assert {m.label: m.value for m in at.metric}[t("kpi.portfolio_index", "kk")] == percent(index) == "53%"
 
@@ -149,7 +151,7 @@ def test_russian(demo_db: Path) -> None:
     assert errors(at) == []
     assert at.title[0].value == t("page.kpi", "ru")
     assert t("kpi.portfolio_index", "ru") in [m.label for m in at.metric]
-    assert t("kpi.latest", "ru") in frame(at, "kpi.latest", "ru").columns
+    assert t("kpi.latest_short", "ru") in frame(at, "kpi.latest_short", "ru").columns
     keys = set(catalog())
     assert [x for x in texts(at) if x in keys] == []
 

@@ -12,7 +12,7 @@ import pytest
 from i18n import t
 from loaders import store
 from metrics.agenda import quarterly_agenda
-from tests.apptest import errors, open_page, plain
+from tests.apptest import errors, open_page, plain, select
 from ui import meeting_view
 
 Q3 = dt.date(2026, 9, 30)
@@ -33,16 +33,27 @@ def timer_colour(at: object) -> str:
 def test_agenda_of_the_quarter(demo_db: Path) -> None:
     at = open_page("meeting", as_of="2026-10-15")
     assert errors(at) == []
-    assert at.selectbox(key="meeting_quarter").value == Q3  # the last quarter end before the as-of date
+    assert select(at, "meeting_quarter").value == Q3  # the last quarter end before the as-of date
     shown = at.dataframe[0].value
     expected = quarterly_agenda(store.connect(demo_db), Q3)
     assert list(shown[t("col.projects.project_id", "kk")]) == list(expected["project_id"])
     assert list(shown[t("meeting.start", "kk")])[:2] == ["10:00", "10:20"]
     assert any("3 сағ 20 мин" in c.value for c in at.caption)  # ten teams × 20 minutes
-    # by status: red first
+    # by status: red first, then amber and green; last the teams no RAG applies to (P08 in
+    # initiation, P13 suspended), each shown by its stage
     at.segmented_control(key="meeting_order").set_value("status").run()
-    statuses = list(at.dataframe[0].value[t("meeting.status", "kk")])
-    assert statuses[0].endswith(t("rag.red", "kk")) and statuses[-1].endswith(t("rag.green", "kk"))
+    by_status = quarterly_agenda(store.connect(demo_db), Q3, order="status")
+    shown = at.dataframe[0].value
+    assert list(shown[t("col.projects.project_id", "kk")]) == list(by_status["project_id"])
+    shapes = {"red": "■", "amber": "▲", "green": "●"}
+    expected_status = [
+        f"{shapes[r]} {t(f'rag.{r}', 'kk')}" if isinstance(r, str) else t(f"enum.project_status.{lc}", "kk")
+        for r, lc in zip(by_status["rag"], by_status["lifecycle"], strict=True)
+    ]
+    assert list(shown[t("meeting.status", "kk")]) == expected_status
+    ranks = [["red", "amber", "green"].index(r) if isinstance(r, str) else 3 for r in by_status["rag"]]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 3
+    assert set(by_status["project_id"][by_status["rag"].isna()]) == {"P08", "P13"}
     # fewer teams: the agenda shrinks and keeps 20 minutes each
     at.multiselect(key="meeting_teams").set_value(["P06", "P01"]).run()
     assert list(at.dataframe[0].value[t("meeting.end", "kk")]) == ["10:20", "10:40"]
@@ -53,13 +64,13 @@ def test_presentation_next_previous_and_language(demo_db: Path) -> None:
     at.segmented_control(key="meeting_order").set_value("status").run()
     at.button(key="meeting_start_show").click().run()
     assert errors(at) == []
-    first = titles(at)
-    assert first and first[0].startswith("P09")
+    first, second = quarterly_agenda(store.connect(demo_db), Q3, order="status")["project_id"][:2]
+    assert titles(at) and titles(at)[0].startswith(first)
     assert at.button(key="meeting_prev").disabled
     at.button(key="meeting_next").click().run()
-    assert titles(at)[0].startswith("P05")
+    assert titles(at)[0].startswith(second)
     at.button(key="meeting_prev").click().run()
-    assert titles(at)[0].startswith("P09")
+    assert titles(at)[0].startswith(first)
     assert any(t("meeting.decisions", "en") in m.value for m in at.markdown)
     at.selectbox(key="pmo_lang").set_value("ru").run()
     assert any(t("meeting.decisions", "ru") in m.value for m in at.markdown)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from i18n import catalog, t
 from loaders import store
 from metrics.meetings import meeting_load, meeting_overruns, over_allocated, person_load
-from tests.apptest import errors, open_page
+from tests.apptest import errors, open_page, select
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -120,11 +120,11 @@ def test_choosing_a_project_and_the_compliance_view(demo_db: Path) -> None:
     load = frames(demo_db)["load"]
     p01 = load[load["project_id"].eq("P01")]
     at = open_page("meeting_load")
-    at.selectbox(key="meeting_load_project").set_value("P01").run()
+    select(at, "meeting_load_project").set_value("P01").run()
     assert errors(at) == []
     assert sorted(heatmap(at)["y"]) == sorted(p01["person"].unique())
     assert set(table_with(at, "meeting_load.compliance")[t("col.team.project_id", "kk")]) == {"P01"}
-    at.selectbox(key="meeting_load_project").set_value(None)
+    select(at, "meeting_load_project").set_value(None)
     at.radio(key="meeting_load_measure").set_value("compliance").run()
     assert all(" · " in row for row in heatmap(at)["y"])  # compliance is per person and project
 

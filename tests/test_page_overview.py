@@ -3,17 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
+from typing import Any
 
-from i18n import catalog, t
+from i18n import catalog, numbers, t
 from loaders import store
 from metrics.common import Filters
 from metrics.report import headline, picture
-from tests.apptest import errors, open_page
+from metrics.status import decision_list
+from tests.apptest import errors, open_page, select
+
+CARD = re.compile(
+    r'<div class="pmo-card" title="([^"]*)" data-testid="pmo-card"><div class="l">(.*?)</div>'
+    r'<div class="v">(.*?)</div><div class="d (\w+)">(.*?)</div></div>'
+)
+ROW = re.compile(
+    r'<tr data-testid="pmo-decision" data-pid="([^"]+)"><td class="s"><span class="pmo-rag pmo-rag-(\w+)">.*?</span>'
+    r'.*?<a href="([^"]+)".*?</td><td class="k">(.*?)</td><td class="r">(.*?)</tr>'
+)
 
 
-def cards(at: object) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}  # type: ignore[attr-defined]
+def page_html(at: Any) -> str:
+    return "".join(h.value for h in at.html)
+
+
+def cards(at: Any) -> dict[str, str]:
+    """The headline strip: label → value, as read."""
+    return {html.unescape(m[1]): html.unescape(m[2]) for m in CARD.findall(page_html(at))}
+
+
+def card_deltas(at: Any) -> dict[str, tuple[str, str]]:
+    """label → (the change since the last quarter end, good/bad/flat)."""
+    return {html.unescape(m[1]): (html.unescape(m[4]), m[3]) for m in CARD.findall(page_html(at))}
+
+
+def decisions(at: Any) -> list[tuple[str, str, str, str, str]]:
+    """The decision list's rows: project, RAG, link, KPI index, reason cell (as read)."""
+    return [
+        (p, r, html.unescape(a), html.unescape(k), re.sub("<[^>]+>", "", html.unescape(c)))
+        for p, r, a, k, c in ROW.findall(page_html(at))
+    ]
 
 
 def test_headline_numbers_match_the_metrics(demo_db: Path) -> None:
@@ -23,31 +54,64 @@ def test_headline_numbers_match_the_metrics(demo_db: Path) -> None:
     now = headline(picture(con, dt.date(2026, 9, 30)))
     before = headline(picture(con, dt.date(2026, 6, 30)))
     shown = cards(at)
-    assert shown[t("overview.kpi_index", "en")] == f"{now['kpi_index'] * 100:.0f}%"
-    assert shown[t("overview.projects", "en")] == str(now["active_projects"]) == "12"
-    assert shown[t("overview.red", "en")] == str(now["rag"]["red"])
-    assert shown[t("overview.overdue", "en")] == str(now["overdue_items"])
+    assert shown[t("overview.kpi_index", "en")] == numbers.percent(now["kpi_index"], "en") == "70%"
+    # only projects in planning or execution are counted, and only they have a RAG
+    assert shown[t("overview.projects", "en")] == str(now["active_projects"]) == "8"
+    assert [
+        shown[f"{shape} {t(f'overview.{k}', 'en')}"] for shape, k in (("■", "red"), ("▲", "amber"), ("●", "green"))
+    ] == [
+        "3",
+        "3",
+        "2",
+    ]
+    assert sum(now["rag"].values()) == now["active_projects"]
+    assert shown[t("overview.overdue", "en")] == str(now["overdue_items"]) == "23"
     assert shown[t("overview.high_risks", "en")] == str(now["open_high_risks"])
-    deltas = {m.label: m.delta for m in at.metric}
-    assert deltas[t("overview.overdue", "en")].startswith(f"{now['overdue_items'] - before['overdue_items']:+d}")
+    deltas = card_deltas(at)
+    change = now["overdue_items"] - before["overdue_items"]
+    text, tone = deltas[t("overview.overdue", "en")]
+    assert text == (f"+{change}" if change > 0 else f"−{-change}") and tone == ("bad" if change > 0 else "good")
     table = at.dataframe[0].value
     assert len(table) == now["projects"] == 13
     row = table[table[t("col.projects.project_id", "en")] == "P06"].iloc[0]
-    assert row[t("overview.effective", "en")].endswith(t("rag.red", "en"))
-    assert t("rag_reason.passport_overdue", "en") in row[t("overview.reasons", "en")]
+    assert row[t("overview.effective", "en")] == "■ " + t("rag.red", "en")
+    assert t("rag_reason.passport_overdue", "en") in row[t("overview.main_reason", "en")]
+
+
+def test_the_decision_list_puts_the_worst_first_with_the_reason_in_words(demo_db: Path) -> None:
+    at = open_page("overview", lang="ru")
+    assert errors(at) == []
+    status = picture(store.connect(demo_db), dt.date(2026, 9, 30)).status
+    expected = decision_list(status)
+    rows = decisions(at)
+    assert [r[0] for r in rows] == list(expected["project_id"])[:10]
+    assert [r[1] for r in rows[:3]] == ["red", "red", "red"] and {r[1] for r in rows} <= {"red", "amber", "green"}
+    first = expected.iloc[0]
+    pid, _, link, kpi_text, reason = rows[0]
+    assert kpi_text == numbers.percent(first["kpi_index"], "ru")
+    assert reason.startswith(t(f"rag_reason.{first['main_reason'].split(':')[0]}", "ru").split("{")[0].strip())
+    assert link.startswith("passport?") and f"pid={pid}" in link and "lang=ru" in link and "as_of=2026-09-30" in link
+    # the projects no RAG applies to are not in the list
+    assert not {r[0] for r in rows} & set(status.loc[~status["live"], "project_id"])
+
+
+def expected_ids(path: Path, program: str) -> list[str]:
+    status = picture(store.connect(path), dt.date(2026, 9, 30), Filters(program=program)).status
+    return list(status["project_id"])
 
 
 def test_a_filter_and_the_language_change_what_is_shown(demo_db: Path) -> None:
     at = open_page("overview")
     program = "Кедендік әкімшілендіруді жаңғырту"
-    at.selectbox(key="pmo_program").set_value(program).run()
+    select(at, "pmo_program").set_value(program).run()
     assert errors(at) == []
     expected = headline(picture(store.connect(demo_db), dt.date(2026, 9, 30), Filters(program=program)))
     assert cards(at)[t("overview.projects", "kk")] == str(expected["active_projects"])
+    assert {r[0] for r in decisions(at)} <= set(expected_ids(demo_db, program))
     assert set(at.dataframe[0].value[t("col.projects.program", "kk")]) == {program}
     at.selectbox(key="pmo_lang").set_value("ru").run()
     assert at.title[0].value == t("page.overview", "ru")
-    assert t("overview.red", "ru") in cards(at)
+    assert "■ " + t("overview.red", "ru") in cards(at)
     assert at.query_params["lang"] in ("ru", ["ru"])  # kept in the URL
 
 
@@ -59,13 +123,14 @@ def test_the_view_survives_a_page_switch(demo_db: Path) -> None:
     at.run()
     assert errors(at) == []
     assert at.title[0].value == t("page.passport", "ru")
-    assert at.caption[0].value == t("common.as_of_note", "ru", date="30.09.2026")
+    assert at.caption[0].value.startswith(t("common.as_of_note", "ru", date="30.09.2026"))
 
 
 def test_no_raw_catalog_key_is_shown(demo_db: Path) -> None:
     at = open_page("overview")
     keys = set(catalog())
-    shown = [m.label for m in at.metric] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    shown = list(cards(at)) + list(cards(at).values()) + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    shown += [r[4] for r in decisions(at)]
     shown += list(at.dataframe[0].value.columns)
     assert not keys & set(shown)
 

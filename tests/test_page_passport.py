@@ -15,7 +15,7 @@ from loaders import audit, store
 from metrics import passport as pp
 from metrics.overdue import overdue_items
 from metrics.status import project_status
-from tests.apptest import errors, open_page, plain
+from tests.apptest import errors, open_page, plain, select
 from tests.builders import as_user
 
 AS_OF = dt.date(2026, 9, 30)
@@ -117,7 +117,21 @@ def test_choosing_another_project_and_the_language(demo_db: Path) -> None:
     assert at.query_params["pid"] == "P10"
     text = shown_text(at)
     assert f"{t('passport.eval.late', 'kk')} ({t('passport.days_late', 'kk')}: 32)" in text  # due 13.07, sent 14.08
-    assert t("rag.green", "kk") in "\n".join(text)
+    # completed in June: no RAG any more, its stage and final result instead
+    status = project_status(store.connect(demo_db), AS_OF)
+    p10 = status[status["project_id"] == "P10"].iloc[0]
+    assert p10["lifecycle"] == "completed" and p10["rag"] is None
+    badge = "".join(h.value for h in at.html)
+    assert f'pmo-rag-none">{t("enum.project_status.completed", "kk")}<' in badge
+    assert 'class="pmo-rag pmo-rag-green"' not in badge
+    final = t(
+        "status.final_result",
+        "kk",
+        achieved=p10["indicators_achieved"],
+        total=p10["indicators"],
+        missed=p10["indicators_missed"],
+    )
+    assert plain(final) in text
 
     at.selectbox(key="pmo_lang").set_value("ru").run()
     assert errors(at) == []
@@ -141,9 +155,10 @@ def test_an_unknown_project_is_said_and_the_first_one_shown(demo_db: Path) -> No
 
 
 def test_override_needs_a_comment_is_signed_by_the_user_and_shows_beside_the_computed_status(demo_db: Path) -> None:
-    at = open_page("passport", as_of=None, pid="P06")  # today: an override counts from the day it is made
+    # today: an override counts from the day it is made
+    at = open_page("passport", as_of=dt.date.today().isoformat(), pid="P06")
     assert errors(at) == []
-    at.selectbox(key="passport_ovr_rag").set_value("amber")
+    select(at, "passport_ovr_rag").set_value("amber")
     at.button(key="passport_ovr_save").click().run()
     assert [e.value for e in at.error] == [t("passport.error.override_needs_comment", "kk")]
 
@@ -152,8 +167,9 @@ def test_override_needs_a_comment_is_signed_by_the_user_and_shows_beside_the_com
     assert errors(at) == []
     assert at.success[0].value == t("passport.override_saved", "kk")
     text = plain("\n".join(m.value for m in at.markdown))
-    assert f"### 🟠 {t('rag.amber', 'kk')}" in text  # the effective status
-    assert f"**{t('passport.rag_computed', 'kk')}:** 🔴 {t('rag.red', 'kk')}" in text  # the computed one beside it
+    badge = "".join(h.value for h in at.html)
+    assert f'pmo-rag-amber">▲ {t("rag.amber", "kk")}<' in badge  # the effective status
+    assert f"**{t('passport.rag_computed', 'kk')}:** ■ {t('rag.red', 'kk')}" in text  # the computed one beside it
     assert "Мерзімді ұзарту туралы шешім дайындалуда" in text and "demo" in text  # signed by the user
     history = table_with(at, t("passport.override_author", "kk"))
     assert list(history[t("passport.override_author", "kk")]) == ["demo"]
@@ -162,11 +178,11 @@ def test_override_needs_a_comment_is_signed_by_the_user_and_shows_beside_the_com
     con.close()
     assert log[["target", "actor"]].values.tolist() == [["P06", "demo"]]
 
-    at.selectbox(key="passport_ovr_rag").set_value("none")
+    select(at, "passport_ovr_rag").set_value("none")
     at.text_area(key="passport_ovr_comment").input("Шешім қабылданды")
     at.button(key="passport_ovr_save").click().run()
     assert errors(at) == []
-    assert f"### 🔴 {t('rag.red', 'kk')}" in "\n".join(m.value for m in at.markdown)
+    assert f'pmo-rag-red">■ {t("rag.red", "kk")}<' in "".join(h.value for h in at.html)
     assert t("passport.history_rag.none", "kk") in set(table_with(at, t("passport.override_author", "kk")).iloc[:, 1])
 
 

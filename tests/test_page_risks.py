@@ -16,7 +16,7 @@ import pytest
 from i18n import catalog, t
 from loaders import store
 from metrics import risks, settings
-from tests.apptest import errors, open_page
+from tests.apptest import errors, open_page, select
 from tests.builders import as_user
 from ui import risks_view
 
@@ -62,7 +62,7 @@ def test_demo_counts_lists_and_register(demo_db: Path) -> None:
     live = counted(reg)
     cards = {m.label: m.value for m in at.metric}
     assert cards[t("risks.open", "kk")] == str(len(live)) == "30"
-    assert cards[t("risks.open_high", "kk")] == str(live["priority"].eq("high").sum()) == "10"
+    assert cards[t("risks.open_high", "kk")] == str(live["priority"].eq("high").sum()) == "9"
     for flag in risks.FLAGS:
         assert cards[t(f"risks.card_{flag}", "kk")] == str(int(live[flag].sum()))
     # no cell chosen yet: the four flag lists and the register
@@ -89,19 +89,19 @@ def test_demo_counts_lists_and_register(demo_db: Path) -> None:
 
 def test_choosing_a_cell_lists_its_risks(demo_db: Path) -> None:
     at = open_page("risks")
-    at.selectbox(key=risks_view.PROBABILITY_KEY).set_value(3).run()
+    select(at, risks_view.PROBABILITY_KEY).set_value(3).run()
     assert len(at.dataframe) == 5  # only one coordinate chosen: no cell list yet
-    at.selectbox(key=risks_view.IMPACT_KEY).set_value(4).run()
+    select(at, risks_view.IMPACT_KEY).set_value(4).run()
     assert errors(at) == []
     expected = risks.risks_in_cell(register(demo_db), 3, 4)
-    assert len(expected) == 5
+    assert len(expected) == 6
     cell = at.dataframe[0].value
     assert list(cell[t(ID, "kk")]) == list(expected["risk_id"])
-    assert any(risks_view.cell_caption(3, 4, 5).replace("**", "") in m.value for m in at.markdown)
+    assert any(risks_view.cell_caption(3, 4, 6).replace("**", "") in m.value for m in at.markdown)
     shapes = matrix(at)["layout"]["shapes"]
     assert [(s["x0"], s["y0"]) for s in shapes] == [(3.5, 2.5)]  # the chosen cell is outlined
     # another cell, an empty one
-    at.selectbox(key=risks_view.PROBABILITY_KEY).set_value(1).run()
+    select(at, risks_view.PROBABILITY_KEY).set_value(1).run()
     assert errors(at) == []
     assert any(t("common.nothing", "kk") == c.value for c in at.caption)
 

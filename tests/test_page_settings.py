@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from i18n import LANGS, catalog, has, t
+from i18n import LANGS, catalog, has, numbers, t
 from loaders import audit, store
 from metrics import calendar as kz_calendar
 from metrics import settings as settings_mod
@@ -62,17 +62,32 @@ def test_every_threshold_has_a_theme_a_label_and_a_help_citing_its_paragraph() -
         assert has(f"settings.label.{key}") and has(f"settings.help.{key}")
         for lang in LANGS:
             assert re.search(r"(Регламент|Reg|ПП 881|881 ҚҚ|DT)", t(f"settings.help.{key}", lang)), (key, lang)
-    for code in ("setting_unknown", "setting_out_of_range", "setting_not_integer", "setting_order"):
+    for code in (
+        "setting_unknown",
+        "setting_out_of_range",
+        "setting_not_integer",
+        "setting_not_number",
+        "setting_order",
+    ):
         assert has(f"settings.error.{code}")
 
 
 def test_shows_every_stored_value_and_saves_a_change(demo_db: Path) -> None:
     at = open_page("settings")
     assert errors(at) == []
-    assert len(at.number_input) == len(settings_mod.ALL_SPECS)
+    # whole numbers in number inputs; a threshold that may have a fraction in a text box, written
+    # with the language's decimal mark (a number input would show 0.9 in Kazakh)
+    whole = [s for s in settings_mod.ALL_SPECS if s.integer]
+    fractional = [w for w in at.text_input if str(w.key).removeprefix("settings_") in settings_mod.SPEC_BY_KEY]
+    assert len(at.number_input) == len(whole) and len(fractional) == len(settings_mod.ALL_SPECS) - len(whole)
     current = stored(demo_db)
     for spec in settings_mod.SPECS:
-        assert at.number_input(key=f"settings_{spec.key}").value == getattr(current, spec.key)
+        if spec.integer:
+            assert at.number_input(key=f"settings_{spec.key}").value == getattr(current, spec.key)
+        else:
+            shown = at.text_input(key=f"settings_{spec.key}").value
+            assert shown == numbers.plain(getattr(current, spec.key), "kk") and "." not in shown
+    assert at.text_input(key="settings_kpi_on_track_ratio").value == "0,9"
     assert at.number_input(key="settings_import_rows").value == 500_000
     assert at.info == []  # data is there: no empty-database note
     assert_no_raw_keys(at)
@@ -110,18 +125,31 @@ def audit_rows(db: Path, action: str) -> pd.DataFrame:
 
 def test_a_change_out_of_order_is_refused_in_the_users_language(demo_db: Path) -> None:
     at = open_page("settings", lang="ru")
-    at.number_input(key="settings_kpi_at_risk_ratio").set_value(0.95)
+    at.text_input(key="settings_kpi_at_risk_ratio").input("0,95")
     at.button(key="settings_save_kpi").click().run()
     label = t("settings.label.kpi_at_risk_ratio", "ru")
     assert [e.value for e in at.error] == [
-        t("settings.error.setting_order", "ru", label=label, value="0.95", low="0", high="1")
+        t("settings.error.setting_order", "ru", label=label, value="0,95", low="0", high="1")
     ]
-    assert at.number_input(key="settings_kpi_at_risk_ratio").value == 0.7
+    assert at.text_input(key="settings_kpi_at_risk_ratio").value == "0,7"
     assert stored(demo_db).kpi_at_risk_ratio == 0.7
     assert audit_rows(demo_db, "setting").empty  # a refused change leaves no trace but the message
 
+    # text that is no number is refused and named, nothing saved
+    at.text_input(key="settings_daily_limit_min").input("двадцать")
+    at.button(key="settings_save_limits").click().run()
+    assert [e.value for e in at.error] == [
+        t(
+            "settings.error.setting_not_number",
+            "ru",
+            label=t("settings.label.daily_limit_min", "ru"),
+            value="двадцать",
+        )
+    ]
+    assert stored(demo_db).daily_limit_min == 15
+
     at.number_input(key="settings_sprint_planning_weekday").set_value(4)
-    at.number_input(key="settings_daily_limit_min").set_value(20.0)
+    at.text_input(key="settings_daily_limit_min").input("20")
     at.button(key="settings_save_limits").click().run()
     assert stored(demo_db).sprint_planning_weekday == 4 and stored(demo_db).daily_limit_min == 20
     assert at.success[0].value == t("settings.saved_n", "ru", count=2)
@@ -129,7 +157,7 @@ def test_a_change_out_of_order_is_refused_in_the_users_language(demo_db: Path) -
     at.button(key="settings_reset_all").click().run()
     assert errors(at) == []
     assert stored(demo_db) == settings_mod.Settings()
-    assert at.number_input(key="settings_daily_limit_min").value == 15
+    assert at.text_input(key="settings_daily_limit_min").value == "15"
 
 
 def test_extra_days_and_the_holidays_of_the_year(demo_db: Path) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from loaders import audit
 
-from . import auth, data
+from . import auth, data, widgets
 from .safe import md
 from .session import tr
 from .tables import Col, table
@@ -51,8 +51,8 @@ def filters(as_of: dt.date) -> tuple[dt.date | None, dt.date | None, str | None,
     everyone = tr("side.all")
     if st.session_state.get(KEY_WHO) not in (None, *people):
         st.session_state.pop(KEY_WHO, None)
-    who = c2.selectbox(
-        tr("audit.who"), [None, *people], key=KEY_WHO, format_func=lambda p: everyone if p is None else str(p)
+    who = widgets.selectbox(
+        c2, tr("audit.who"), [None, *people], key=KEY_WHO, format_func=lambda p: everyone if p is None else str(p)
     )
     labels = {a: tr(f"audit.action.{a}") for a in audit.ACTIONS}
     actions = c3.multiselect(

@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics.budget import UNFUNDED, budget_summary
 
-from . import labels
+from . import charts, labels
 from .charts import FONT
 from .session import lang, tr
 from .tables import Col, display_frame, download
@@ -63,6 +63,12 @@ def per_project(lines: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("project_id", ignore_index=True)
 
 
+def lines_of(lines: pd.DataFrame, year: int, source: str) -> pd.DataFrame:
+    """The projects' lines behind one bar (a year and a funding source), largest first."""
+    mine = lines[(lines["year"] == year) & (lines["funding_source"] == source) & ~lines["project_cancelled"]]
+    return mine.sort_values("planned", ascending=False).reset_index(drop=True)
+
+
 def unfunded_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """The "additional funding required" lines of projects not cancelled, by project and year."""
     keep = lines["funding_source"].eq(UNFUNDED) & ~lines["project_cancelled"]
@@ -76,26 +82,29 @@ def all_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _wrap(text: str, width: int = 14) -> str:
     """Break a long axis label at spaces so category labels stay narrow."""
-    out, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*out, line])
+    return "<br>".join(charts.lines(text, width))
 
 
 def _money_layout(fig: go.Figure, *, title: str, y_title: str, height: int) -> go.Figure:
+    # the title at the top left of the figure, the legend under it and above the plot: neither
+    # covers the other, whatever the language
     fig.update_layout(
-        title=title,
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 8},
+        },
         height=height,
         separators=". ",  # thousands grouped with spaces, as ui.labels.money writes them
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 84, "b": 10},
         font={"family": FONT, "size": 13},
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         barmode="group",
     )
     fig.update_yaxes(title=y_title, tickformat=",.0f", gridcolor="#ECEFF1", rangemode="tozero")
@@ -109,9 +118,17 @@ def planned_spent(
     x = [summary["year"].astype(str).tolist(), [_wrap(sources.get(s, s)) for s in summary["funding_source"]]]
     text = [labels.percent(a / 100) if pd.notna(a) else "" for a in summary["absorption"]]
     hover = "%{x}<br>%{fullData.name}: %{y:,.0f}<extra></extra>"
+    behind = summary[["year", "funding_source"]].to_numpy()  # what a click on a bar opens
     fig = go.Figure(
         [
-            go.Bar(x=x, y=summary["planned"], name=planned, marker_color=PLANNED_COLOR, hovertemplate=hover),
+            go.Bar(
+                x=x,
+                y=summary["planned"],
+                name=planned,
+                marker_color=PLANNED_COLOR,
+                hovertemplate=hover,
+                customdata=behind,
+            ),
             go.Bar(
                 x=x,
                 y=summary["spent"],
@@ -120,6 +137,7 @@ def planned_spent(
                 text=text,
                 textposition="outside",
                 hovertemplate=hover,
+                customdata=behind,
             ),
         ]
     )
@@ -165,33 +183,34 @@ def money_table(
     download(df, cols, file_stem=file_stem, title=title, key=key)
 
 
-_PROJECT = Col("project_id", "col.budget.project_id")
-_NAME = Col("project_name", "col.projects.name")
-_YEAR = Col("year", "col.budget.year")
-_SOURCE = Col("funding_source", "col.budget.funding_source", "label", "enum.funding_source")
-_PLANNED = Col("planned", "col.budget.planned", "number")
-_SPENT = Col("spent", "col.budget.spent", "number")
-_ABSORPTION = Col("absorption", "budget.absorption_col", "pct")
+_PROJECT = Col("project_id", "col.budget.project_id", width=100, pinned=True)
+_NAME = Col("project_name", "col.projects.name", width=240)
+_YEAR = Col("year", "col.budget.year", width=70)
+_SOURCE = Col("funding_source", "col.budget.funding_source", "label", "enum.funding_source", width=200)
+_PLANNED = Col("planned", "budget.planned_short", "money", width=130)
+_SPENT = Col("spent", "budget.spent_short", "money", width=130)
+_ABSORPTION = Col("absorption", "budget.absorption_col", "pct", width=100)
 MONEY: Final = ("planned", "spent", "unfunded")
 
 SOURCE_YEAR_COLS: Final = [_SOURCE, _YEAR, _PLANNED, _SPENT, _ABSORPTION]
+#: every number first (financed planned, spent, absorption; additional funding required apart)
 PROJECT_COLS: Final = [
     _PROJECT,
-    _NAME,
-    Col("program", "col.projects.program"),
-    Col("planned", "budget.financed_planned", "number"),
-    Col("spent", "budget.financed_spent", "number"),
+    Col("planned", "budget.financed_planned", "money", width=200),
+    Col("spent", "budget.financed_spent", "money", width=130),
     _ABSORPTION,
-    Col("unfunded", "budget.unfunded_col", "number"),
+    Col("unfunded", "budget.unfunded_col", "money", width=190),
+    _NAME,
+    Col("program", "col.projects.program", width=220),
 ]
-UNFUNDED_COLS: Final = [_PROJECT, _NAME, _YEAR, Col("planned", "budget.unfunded_col", "number")]
+UNFUNDED_COLS: Final = [_PROJECT, _YEAR, Col("planned", "budget.unfunded_col", "money", width=190), _NAME]
 LINE_COLS: Final = [
     _PROJECT,
-    _NAME,
     _YEAR,
     _SOURCE,
     _PLANNED,
     _SPENT,
     _ABSORPTION,
+    _NAME,
     Col("cancelled", "budget.cancelled", "label", "common"),
 ]

@@ -9,11 +9,66 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import rag
 from .safe import plot
 
-RAG_COLORS = {"red": "#C62828", "amber": "#EF8F00", "green": "#2E7D32", None: "#9E9E9E"}
+RAG_COLORS: dict[str | None, str] = {
+    "red": rag.COLOURS["red"],
+    "amber": rag.COLOURS["amber"],
+    "green": rag.COLOURS["green"],
+    None: rag.NONE_COLOUR,
+}
 ZONE_COLORS = {"high": "#E57373", "medium": "#FFD54F", "low": "#AED581"}
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+
+
+def separators(language: str) -> str:
+    """Plotly's decimal and thousands separators in the language's style (``i18n.numbers``)."""
+    return ".\u00a0" if language == "en" else ",\u00a0"
+
+
+def show(fig: go.Figure, *, key: str, where: Any = None, **kwargs: Any) -> Any:
+    """A chart on the page: its numbers (hover, labels, axes) in the language's style, no
+    Plotly toolbar; ``kwargs`` go to ``st.plotly_chart`` (``on_select`` for drill-downs)."""
+    import streamlit as st
+
+    from .session import lang
+
+    fig.update_layout(separators=separators(lang()))
+    return (where or st).plotly_chart(fig, key=key, config={"displayModeBar": False}, **kwargs)
+
+
+def picked(fig: go.Figure, event: Any) -> list[object]:
+    """The ``customdata`` of the points clicked in ``fig`` (a chart shown with ``on_select``): what
+    a bar or a cell stands for (a project, an indicator, a year and a source...)."""
+    points = (getattr(event, "selection", None) or {}).get("points", []) if event is not None else []
+    out: list[object] = []
+    for p in points:
+        custom = p.get("customdata")
+        if custom is None:
+            try:
+                custom = fig.data[int(p["curve_number"])].customdata[int(p["point_index"])]
+            except (KeyError, IndexError, TypeError, ValueError):
+                continue
+        out.append(custom[0] if isinstance(custom, list | tuple) and len(custom) == 1 else custom)
+    return out
+
+
+def lines(text: str, width: int, most: int | None = None) -> list[str]:
+    """``text`` broken at spaces into lines of about ``width`` characters (a chart title or label
+    has no wrapping of its own); at most ``most`` lines, the last ending in … when cut."""
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if most is not None and len(out) > most:
+        out = out[:most]
+        out[-1] = out[-1][: max(width - 1, 1)].rstrip() + "…"
+    return out
 
 
 def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
@@ -42,13 +97,19 @@ def gantt(
     as_of_label: str,
     title: str | None = None,
     hover: str | None = None,
+    ident: str | None = None,
 ) -> go.Figure:
-    """Horizontal bars from ``start`` to ``end`` per row, coloured by ``color``, with the as-of line."""
+    """Horizontal bars from ``start`` to ``end`` per row, coloured by ``color``, with the as-of line;
+    each bar carries its row's ``ident`` (a project or activity id) for a click to follow."""
     fig = go.Figure()
     df = rows.dropna(subset=[start, end]).copy()
     df["_start"] = pd.to_datetime(df[start])
     df["_days"] = (pd.to_datetime(df[end]) - df["_start"]).dt.days.clip(lower=1)
-    for key, part in df.groupby(df[color].fillna("none"), sort=False):
+    groups = dict(tuple(df.groupby(df[color].fillna("none"), sort=False)))
+    # the legend in the order ``legend`` gives (red, amber, green...), rows of no colour last
+    ordered = [k for k in legend if k in groups] + [k for k in groups if k not in legend and k != "none"]
+    for key in ordered + (["none"] if "none" in groups else []):
+        part = groups[key]
         value = None if key == "none" else key
         fig.add_trace(
             go.Bar(
@@ -59,19 +120,10 @@ def gantt(
                 marker_color=colors.get(value, "#9E9E9E"),
                 name=legend.get(value, str(value or "—")),
                 hovertext=part[hover].map(plot) if hover else None,
+                customdata=part[[ident]].to_numpy() if ident else None,
                 hoverinfo="text+name" if hover else "y+name",
             )
         )
-    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dash", line_color="#37474F")
-    fig.add_annotation(
-        x=pd.Timestamp(as_of),
-        y=1.0,
-        yref="paper",
-        yanchor="bottom",
-        text=as_of_label,
-        showarrow=False,
-        font={"size": 12, "color": "#37474F"},
-    )
     order = [plot(v) for v in dict.fromkeys(rows[label])]  # the rows' own order, not the colour groups'
     fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array", categoryarray=order)
     # month.year ticks read the same in every language (plotly's month names are English only)
@@ -79,6 +131,19 @@ def gantt(
     first = min(df["_start"].min(), pd.Timestamp(as_of)) if len(df) else pd.Timestamp(as_of)
     last = max(pd.to_datetime(df[end]).max(), pd.Timestamp(as_of)) if len(df) else pd.Timestamp(as_of)
     pad = max((last - first) * 0.04, pd.Timedelta(days=15))
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dash", line_color="#37474F")
+    # the date is written on the side of the line with room for it: never cut at the plot's edge
+    right_half = pd.Timestamp(as_of) > first + (last - first) / 2
+    fig.add_annotation(
+        x=pd.Timestamp(as_of),
+        y=1.0,
+        yref="paper",
+        yanchor="bottom",
+        xanchor="right" if right_half else "left",
+        text=as_of_label,
+        showarrow=False,
+        font={"size": 12, "color": "#37474F"},
+    )
     fig.update_xaxes(type="date", tickformat="%m.%Y", gridcolor="#ECEFF1", range=[first - pad, last + pad])
     fig.update_layout(barmode="overlay", bargap=0.3)
     _layout(fig, max(220, 28 * df[label].nunique() + 90), title)

@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from i18n import has
+from i18n import has, numbers
 from metrics.kpi import STATUSES, trend_band
 
 from .charts import FONT
 from .labels import percent
 from .safe import plot
-from .session import tr
+from .session import lang, tr
 from .tables import Col
 
 GROUPS: Final = ("program", "project", "criterion")
@@ -168,7 +168,7 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
         font={"family": FONT, "size": 13},
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+        legend={"orientation": "h", "xref": "container", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
         hoverlabel={"align": "left"},
     )
     fig.update_yaxes(automargin=True)
@@ -184,8 +184,7 @@ def group_chart(groups: pd.DataFrame) -> go.Figure:
         shared_yaxes=True,
         column_widths=[0.45, 0.55],
         horizontal_spacing=0.03,
-        subplot_titles=(tr("kpi.index"), tr("kpi.by_status")),
-    )
+    )  # no subplot titles: the axes say what each side is, the legend above never covers them
     y = [_short(v, 48) for v in groups["label"]]
     has_index = groups["kpi_index"].notna().to_numpy()
     fig.add_trace(
@@ -223,7 +222,7 @@ def group_chart(groups: pd.DataFrame) -> go.Figure:
             col=2,
         )
     fig.update_layout(barmode="stack", bargap=0.35)
-    fig.update_xaxes(range=[0, 1.18], tickformat=".0%", gridcolor="#ECEFF1", row=1, col=1)
+    fig.update_xaxes(range=[0, 1.18], tickformat=".0%", gridcolor="#ECEFF1", title=tr("kpi.index"), row=1, col=1)
     fig.update_xaxes(
         title=tr("kpi.indicators"),
         gridcolor="#ECEFF1",
@@ -232,19 +231,22 @@ def group_chart(groups: pd.DataFrame) -> go.Figure:
         col=2,
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_annotations(yshift=28)
     return _layout(fig, 34 * len(groups) + 150)
 
 
 def _hover(row: pd.Series) -> str:
     unit = f" {plot(row['unit'])}" if row["unit"] else ""
-    latest = "—" if pd.isna(row["latest_actual"]) else f"{row['latest_actual']:g}{unit}"
+
+    def value(v: Any) -> str:  # as typed, in the page's number style: 9,5 in Kazakh and Russian
+        return numbers.MISSING if v is None or pd.isna(v) else f"{numbers.plain(float(v), lang())}{unit}"
+
+    latest = value(row["latest_actual"])
     period = "" if pd.isna(row["latest_period"]) else f" ({row['latest_period']:%d.%m.%Y})"
     return "<br>".join(
         [
             f"<b>{plot(row['indicator_id'])}</b> · {_short(str(row['name']), 70)}",
-            f"{tr('col.indicators.baseline')}: {row['baseline']:g}{unit} → {tr('col.indicators.target')}: "
-            f"{row['target']:g}{unit}",
+            f"{tr('col.indicators.baseline')}: {value(row['baseline'])} → {tr('col.indicators.target')}: "
+            f"{value(row['target'])}",
             f"{tr('kpi.latest')}: {latest}{period}",
             f"{tr('kpi.achievement')}: {percent(row['achievement'])} · {tr('kpi.expected')}: "
             f"{percent(row['expected'])}",
@@ -317,6 +319,7 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
                 cliponaxis=False,
                 hovertext=hover,
                 hoverinfo="text",
+                customdata=rows.loc[part, ["project_id"]].to_numpy(),  # a click opens the project
             )
         )
     tick = {"symbol": "line-ns", "size": 24, "line": {"width": 3}}
@@ -464,18 +467,19 @@ def indicator_rows(indicators: pd.DataFrame, status: pd.DataFrame) -> pd.DataFra
     return rows.fillna({c: DASH for c in ("unit", "criterion", "project_status")})
 
 
+#: the indicator, its status and how far it is against target and expectation; then the rest
 INDICATOR_COLS: Final = [
-    Col("indicator_id", "col.indicators.indicator_id"),
-    Col("project_id", "col.indicators.project_id"),
-    Col("name", "col.indicators.name"),
-    Col("unit", "col.indicators.unit"),
-    Col("baseline", "col.indicators.baseline", "number"),
-    Col("target", "col.indicators.target", "number"),
-    Col("latest_actual", "kpi.latest", "number"),
-    Col("latest_period", "kpi.period", "date"),
-    Col("achievement", "kpi.achievement", "fraction"),
-    Col("expected", "kpi.expected", "fraction"),
-    Col("status", "kpi.status", "label", "indicator_status"),
+    Col("indicator_id", "col.indicators.indicator_id", width=120, pinned=True),
+    Col("status", "kpi.status", "label", "indicator_status", width=120),
+    Col("achievement", "kpi.achievement", "fraction", width=95),
+    Col("expected", "kpi.expected_short", "fraction", width=95),
+    Col("target", "kpi.target_short", "number", width=95),
+    Col("latest_actual", "kpi.latest_short", "number", width=95),
+    Col("name", "col.indicators.name", width=260),
+    Col("project_id", "col.indicators.project_id", width=95),
+    Col("unit", "col.indicators.unit", width=140),
+    Col("baseline", "col.indicators.baseline", "number", width=130),
+    Col("latest_period", "kpi.period", "date", width=100),
     Col("direction", "col.indicators.direction", "label", "enum.direction"),
     Col("deadline", "col.indicators.deadline", "date"),
     Col("kind", "col.indicators.kind", "label", "enum.indicator_kind"),

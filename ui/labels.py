@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from i18n import has, t
+from i18n import has, numbers, t
 
 from .session import lang
 
@@ -22,25 +22,16 @@ def reasons(codes: Iterable[str] | None, *, language: str | None = None) -> str:
 
 
 def number(value: float | None, digits: int = 0, *, trim: bool = False, language: str | None = None) -> str:
-    """Thousands grouped with spaces; a decimal comma in Kazakh and Russian, a point in English
-    (``language`` defaults to the session's). ``trim`` drops trailing zeros of the fraction
-    (``12,50`` → ``12,5``, ``3,00`` → ``3``)."""
-    if value is None or value != value:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if trim and digits:
-        text = text.rstrip("0").rstrip(".")
-    text = text.replace(",", "\u00a0")
-    return text if (language or lang()) == "en" else text.replace(".", ",")
+    """Thousands grouped with no-break spaces; a decimal comma in Kazakh and Russian, a point in
+    English (``language`` defaults to the session's; ``i18n.numbers``)."""
+    return numbers.number(value, language or lang(), digits, trim=trim)
 
 
 def percent(value: float | None, digits: int = 0, *, language: str | None = None) -> str:
     """A share 0–1 as a percentage: ``0.755`` → ``75,5%`` (``75.5%`` in English)."""
-    if value is None or value != value:
-        return "—"
-    return f"{number(value * 100, digits, language=language)}%"
+    return numbers.percent(value, language or lang(), digits)
 
 
 def money(value: float | None, *, language: str | None = None) -> str:
     """Thousands of tenge, whole, grouped with spaces as people in Kazakhstan write them."""
-    return number(value, language=language)
+    return numbers.money(value, language or lang())

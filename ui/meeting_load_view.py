@@ -36,6 +36,15 @@ def week_labels(start: dt.date, weeks: int) -> list[str]:
     return out
 
 
+def behind(rows: pd.DataFrame, row: str, week: str, project: str | None, measure: Measure) -> pd.DataFrame:
+    """The load rows behind one cell of the heatmap: a person (and project) in one week."""
+    mine = rows[rows["week"].eq(week)]
+    if measure == "compliance" and project is None and " · " in row:
+        person, _, pid = row.rpartition(" · ")
+        return mine[mine["person"].eq(person) & mine["project_id"].eq(pid)].reset_index(drop=True)
+    return mine[mine["person"].eq(row)].reset_index(drop=True)
+
+
 def scoped(load: pd.DataFrame, project: str | None, search: str) -> pd.DataFrame:
     """The load rows of one project (None: all) whose person's name contains ``search``."""
     rows = load if project is None else load[load["project_id"].eq(project)]
@@ -95,6 +104,7 @@ def heatmap(matrix: pd.DataFrame, measure: Measure, *, x_title: str, y_title: st
             ygap=2,
             colorbar={"title": {"text": "%"}, "thickness": 12},
             hovertemplate="%{y}<br>%{x}: %{z:.0f} %<extra></extra>",
+            customdata=[[[row, week] for week in matrix.columns] for row in matrix.index],
         )
     )
     fig.update_yaxes(autorange="reversed", automargin=True, title=y_title, type="category")
@@ -165,27 +175,38 @@ def overrun_summary(overruns: pd.DataFrame) -> pd.DataFrame:
 
 # ---- the columns of the page's tables
 
-_PERSON, _PROJECT = Col("person", "col.team.person"), Col("project_id", "col.team.project_id")
-_NORM = Col("norm", "meeting_load.norm", "label", "norm")
-_ALLOCATION = Col("allocation_pct", "col.team.allocation_pct", "pct")
+_PERSON = Col("person", "col.team.person", width=180, pinned=True)
+_PROJECT = Col("project_id", "col.team.project_id", width=95)
+_NORM = Col("norm", "meeting_load.norm", "label", "norm", width=170)
+_ALLOCATION = Col("allocation_pct", "meeting_load.allocation", "pct", width=125)
+_COMPLIANCE = Col("compliance_pct", "meeting_load.compliance", "pct", width=150)
 _REQUIRED_ATTENDED = [
-    Col("required", "meeting_load.required", "number"),
-    Col("attended", "meeting_load.attended", "number"),
-    Col("unit", "meeting_load.unit", "label", "meeting_load.unit_of"),
-    Col("compliance_pct", "meeting_load.compliance", "pct"),
+    Col("required", "meeting_load.required", "number", width=100),
+    Col("attended", "meeting_load.attended", "number", width=90),
+    Col("unit", "meeting_load.unit", "label", "meeting_load.unit_of", width=110),
 ]
+#: who, then how far the norm is met: the number the head of the office looks for
 NORM_COLS: Final = {
-    "average": [_PERSON, _PROJECT, _NORM, _ALLOCATION, Col("weeks", "meeting_load.weeks", "int"), *_REQUIRED_ATTENDED],
-    "week": [
+    "average": [
         _PERSON,
+        _COMPLIANCE,
         _PROJECT,
-        Col("week", "meeting_load.week"),
         _NORM,
         _ALLOCATION,
-        Col("project_hours", "meeting_load.project_hours", "number"),
-        Col("meeting_hours", "meeting_load.meeting_hours", "number"),
-        Col("meetings_attended", "meeting_load.meetings_attended", "int"),
-        Col("load_pct", "meeting_load.load", "pct"),
+        Col("weeks", "meeting_load.weeks", "int", width=70),
+        *_REQUIRED_ATTENDED,
+    ],
+    "week": [
+        _PERSON,
+        _COMPLIANCE,
+        Col("load_pct", "meeting_load.load", "pct", width=100),
+        _PROJECT,
+        Col("week", "meeting_load.week", width=90),
+        _NORM,
+        _ALLOCATION,
+        Col("project_hours", "meeting_load.project_hours", "number", width=100),
+        Col("meeting_hours", "meeting_load.meeting_hours", "number", width=100),
+        Col("meetings_attended", "meeting_load.meetings_attended", "int", width=100),
         *_REQUIRED_ATTENDED,
     ],
 }

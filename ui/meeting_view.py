@@ -15,10 +15,20 @@ from exports import quarterly
 from metrics.common import Filters, quarter_end
 from metrics.meeting import Brief
 
-from . import charts, data, labels
+from . import charts, data, labels, rag, tables
 from .safe import md, plot
 from .session import tr
 
+#: the agenda: when, whose team, and how it stands (the status next to the project, not off screen)
+AGENDA_COLS: Final = [
+    tables.Col("position", "meeting.position", "int", width=50, pinned=True),
+    tables.Col("start", "meeting.start", width=80),
+    tables.Col("end", "meeting.end", width=85),
+    tables.Col("project_id", "col.projects.project_id", width=95),
+    tables.Col("standing", "meeting.status", "rag", "enum.project_status", width=120),
+    tables.Col("name", "col.projects.name", width=300),
+    tables.Col("program", "meeting.program", width=240),
+]
 KEY_PRESENT: Final = "meeting_present"
 KEY_INDEX: Final = "meeting_index"
 KEY_STARTED: Final = "meeting_started"  # team index -> time.time() when its view first opened
@@ -50,6 +60,12 @@ def load(
     return q
 
 
+def standing(agenda: pd.DataFrame) -> pd.DataFrame:
+    """The agenda with ``standing``: its RAG, or the stage of a project no RAG applies to (one
+    completed during the quarter reports on its result)."""
+    return agenda.assign(standing=agenda["rag"].where(agenda["rag"].notna(), agenda["lifecycle"]))
+
+
 def total_text(agenda: pd.DataFrame, minutes: int) -> str:
     total = minutes * len(agenda)
     return tr("meeting.total", hours=total // 60, minutes=total % 60)
@@ -77,9 +93,9 @@ def started_at(index: int) -> float:
 def countdown(index: int, limit_min: int) -> None:
     """Redrawn every second on its own, without rerunning the page."""
     text, colour = timer(time.time() - started_at(index), limit_min)
-    hexes = {"green": charts.RAG_COLORS["green"], "amber": charts.RAG_COLORS["amber"], "red": charts.RAG_COLORS["red"]}
     st.markdown(
-        f"<div class='pmo-timer' data-colour='{colour}' style='background:{hexes[colour]}'>{text}</div>",
+        f"<div class='pmo-timer' data-colour='{colour}' style='background:{rag.COLOURS[colour]};"
+        f"color:{rag.TEXT[colour]}'>{text}</div>",
         unsafe_allow_html=True,
     )
 
@@ -140,11 +156,7 @@ def brief_view(b: Brief, position: int, total: int, limit_min: int, year: int) -
     program, manager) are shown as text; the only markup here is the layout's."""
     head, badge, clock = st.columns([6, 1.3, 1.7])
     head.markdown(f"## {md(f'{b.project_id} · {b.name}')}")
-    colour = charts.RAG_COLORS.get(b.rag, "#9E9E9E")
-    badge.markdown(
-        f"<span class='pmo-badge' style='background:{colour}'>{tr(f'rag.{b.rag}') if b.rag else '—'}</span>",
-        unsafe_allow_html=True,
-    )
+    badge.html(f"<style>{rag.badge_css()}</style>" + rag.badge_html(b.rag))
     with clock:
         countdown(position, limit_min)
     delta = None if b.kpi_index is None or b.kpi_index_before is None else (b.kpi_index - b.kpi_index_before) * 100
@@ -161,7 +173,7 @@ def brief_view(b: Brief, position: int, total: int, limit_min: int, year: int) -
         if b.indicators.empty:
             st.info(tr("indicator_status.no_data"))
         else:
-            st.plotly_chart(kpi_figure(b), key=f"meeting_kpi_{b.project_id}", config={"displayModeBar": False})
+            charts.show(kpi_figure(b), key=f"meeting_kpi_{b.project_id}")
         st.markdown(f"#### {tr('meeting.risks')}")
         risks = b.risks.assign(
             position=b.risks["probability"].astype(str) + "×" + b.risks["impact"].astype(str),

@@ -54,21 +54,22 @@ def for_curator(report: pd.DataFrame, curator: str | None) -> pd.DataFrame:
     return report if curator is None else report[report["curator"].eq(curator)].reset_index(drop=True)
 
 
-_PROJECT = Col("project_id", "col.projects.project_id")
-_NAME = Col("project_name", "col.projects.name")
-_DAYS = Col("days_overdue", "overdue.days", "int")
-_WORKING = Col("working_days_overdue", "overdue.working_days", "int")
+_PROJECT = Col("project_id", "col.projects.project_id", width=100, pinned=True)
+_NAME = Col("project_name", "col.projects.name", width=240)
+_DAYS = Col("days_overdue", "overdue.days", "int", width=110)
+_WORKING = Col("working_days_overdue", "overdue.working_days", "int", width=140)
 
+#: the item and how late it is first (the list is sorted worst first), then what and whose it is
 ITEM_COLS: Final = [
-    Col("kind", "overdue.kind", "label", "overdue_kind"),
-    _PROJECT,
-    _NAME,
-    Col("item_id", "overdue.item"),
-    Col("title", "overdue.title"),
-    Col("responsible", "overdue.responsible"),
-    Col("due", "overdue.due", "date"),
+    Col("item_id", "overdue.item", width=110, pinned=True),
     _DAYS,
     _WORKING,
+    Col("kind", "overdue.kind", "label", "overdue_kind", width=175),
+    Col("title", "overdue.title", width=260),
+    Col("responsible", "overdue.responsible", width=170),
+    Col("due", "overdue.due", "date", width=100),
+    Col("project_id", "col.projects.project_id", width=100),
+    _NAME,
 ]
 _SUMMARY = [
     Col("items", "overdue.items", "int"),
@@ -82,10 +83,10 @@ GROUP_COLS: Final[dict[Group, list[Col]]] = {
 }
 REPORT_COLS: Final = [
     _PROJECT,
-    _NAME,
-    Col("due", "col.projects.end_date", "date"),
     _DAYS,
     _WORKING,
+    Col("due", "overdue.passport_due", "date", width=130),
+    _NAME,
     Col("responsible", "col.projects.project_manager"),
     Col("curator", "col.projects.curator"),
 ]

@@ -5,6 +5,7 @@ decisions on change requests, and the charts."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,10 +22,11 @@ from metrics.passport import ACTIVITY_STATES
 from metrics.risks import derived_priority, heatmap
 from metrics.settings import Settings
 
-from . import charts, data, labels
+from . import charts, data, labels, widgets
+from . import rag as rag_style
 from .safe import md, plot
 from .session import today, tr
-from .tables import RAG_DOT, Col, display_frame, download
+from .tables import Col, display_frame, download
 from .upload_view import denied
 
 KEY_PID = "passport_pid"
@@ -193,17 +195,34 @@ def flags_text(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _rag(value: object) -> str:
-    return f"{RAG_DOT.get(str(value), '')} {tr(f'rag.{value}')}" if isinstance(value, str) else tr("rag.none")
+    return rag_style.label(value) or tr("rag.none")
+
+
+def final_result(row: pd.Series) -> str:
+    """A completed project's result: its indicators achieved and missed (DOMAIN §4.6)."""
+    return tr(
+        "status.final_result",
+        achieved=int(row["indicators_achieved"]),
+        total=int(row["indicators"]),
+        missed=int(row["indicators_missed"]),
+    )
 
 
 def status_box(row: pd.Series) -> None:
-    """Effective status and KPI index, the computed status with its reasons, the override beside it."""
+    """Effective status and KPI index, the computed status with its reasons, the override beside
+    it; a project no RAG applies to shows its stage (and, completed, its final result) instead."""
     with st.container(border=True):
         if row["cancelled"]:
             st.markdown(tr("passport.cancelled_no_rag"))
             return
+        if not row["live"]:
+            st.html(f"<style>{rag_style.badge_css()}</style>" + rag_style.badge_html(None, _stage(row)))
+            if row["lifecycle"] == "completed":
+                st.markdown(final_result(row))
+            st.caption(tr("status.no_rag_help"))
+            return
         effective, computed, override = st.columns([2, 5, 4])
-        effective.markdown(f"### {_rag(row['rag_effective'])}")
+        effective.html(f"<style>{rag_style.badge_css()}</style>" + rag_style.badge_html(row["rag_effective"]))
         effective.markdown(f"**{tr('passport.kpi_index')}:** {labels.percent(row['kpi_index'])}")
         computed.markdown(f"**{tr('passport.rag_computed')}:** {_rag(row['rag'])}")
         reasons = row["rag_reasons"] if isinstance(row["rag_reasons"], list) else []
@@ -223,10 +242,14 @@ def status_box(row: pd.Series) -> None:
             override.caption(tr("passport.no_override"))
 
 
+def _stage(row: pd.Series) -> str:
+    return html.escape(tr(f"enum.project_status.{row['lifecycle']}"))
+
+
 def _save_override(pid: str, as_of: dt.date, actor: Actor) -> None:
     """Form callback: runs before the page, so the page shows the new status at once."""
     st.session_state.pop(KEY_OVR_ERROR, None)
-    rag = st.session_state.get(KEY_OVR_RAG)
+    rag = st.session_state.get(widgets.widget_key(KEY_OVR_RAG))
     comment = st.session_state.get(KEY_OVR_COMMENT) or ""
     try:
         with data.write() as con:
@@ -257,7 +280,10 @@ def override_form(pid: str, as_of: dt.date, history: pd.DataFrame, actor: Actor)
             with st.form("passport_override_form", border=False):
                 choices = {v: _rag(v) for v in ("red", "amber", "green")} | {"none": tr("passport.override_clear")}
                 st.selectbox(
-                    tr("passport.override_rag"), list(choices), key=KEY_OVR_RAG, format_func=choices.__getitem__
+                    tr("passport.override_rag"),
+                    list(choices),
+                    key=widgets.widget_key(KEY_OVR_RAG),  # drawn anew in another language (ui.widgets)
+                    format_func=choices.__getitem__,
                 )
                 st.text_area(tr("passport.override_comment"), key=KEY_OVR_COMMENT, height=80, max_chars=2000)
                 st.caption(tr("passport.override_as", user=md(actor.name)))
@@ -370,10 +396,11 @@ def indicator_figures(trend: pd.DataFrame) -> list[tuple[str, go.Figure]]:
         fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
         fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
         name = str(rows["name"].iloc[0])
-        title = f"<b>{plot(iid)}</b><br>{plot(name if len(name) <= 60 else name[:58] + '…')}"
+        # three charts to a row: the name on two short lines, never cut at the chart's edge
+        title = "<br>".join([f"<b>{plot(iid)}</b>", *(plot(x) for x in charts.lines(name, 34, most=2))])
         fig.update_layout(
-            height=260,
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            height=280,
+            margin={"l": 10, "r": 10, "t": 76, "b": 10},
             title={"text": title, "font": {"size": 13}},
             font={"family": charts.FONT, "size": 12},
             plot_bgcolor="white",
@@ -392,7 +419,7 @@ def indicator_charts(figures: list[tuple[str, go.Figure]]) -> None:
     for start in range(0, len(figures), 3):
         cols = st.columns(3)
         for col, (iid, fig) in zip(cols, figures[start : start + 3], strict=False):
-            col.plotly_chart(fig, key=f"passport_trend_{iid}", config={"displayModeBar": False})
+            charts.show(fig, key=f"passport_trend_{iid}", where=col)
 
 
 def activity_gantt(acts: pd.DataFrame, as_of: dt.date) -> go.Figure:
@@ -453,18 +480,19 @@ TEAM_COLS = [
     Col("total_pct", "passport.team_total", "pct"),
     Col("over_allocated", "passport.team_over", "label", "common"),
 ]
+#: the status and the numbers that decide it first, the indicator's description after
 INDICATOR_COLS = [
     Col("indicator_id", "col.indicators.indicator_id"),
     Col("name", "col.indicators.name"),
-    Col("kind", "col.indicators.kind", "label", "enum.indicator_kind"),
-    Col("unit", "col.indicators.unit"),
-    Col("baseline", "col.indicators.baseline", "number"),
-    Col("target", "col.indicators.target", "number"),
-    Col("deadline", "col.indicators.deadline", "date"),
-    Col("latest_actual", "passport.latest", "number"),
+    Col("status", "passport.indicator_status", "label", "indicator_status"),
     Col("achievement", "passport.achievement", "fraction"),
     Col("expected", "passport.expected", "fraction"),
-    Col("status", "passport.indicator_status", "label", "indicator_status"),
+    Col("latest_actual", "passport.latest", "number"),
+    Col("target", "col.indicators.target", "number"),
+    Col("unit", "col.indicators.unit"),
+    Col("deadline", "col.indicators.deadline", "date"),
+    Col("baseline", "col.indicators.baseline", "number"),
+    Col("kind", "col.indicators.kind", "label", "enum.indicator_kind"),
 ]
 ACTIVITY_COLS = [
     Col("activity_id", "col.activities.activity_id"),
@@ -518,7 +546,7 @@ def budget(lines: pd.DataFrame, stem: str, cache: tuple[object, ...] = ()) -> No
                 "passport.budget_total",
                 planned=labels.money(float(fin["planned"])),
                 spent=labels.money(float(fin["spent"])),
-                absorption=labels.percent(None if pd.isna(absorbed) else absorbed / 100, 1),
+                absorption=labels.percent(None if pd.isna(absorbed) else absorbed / 100),
             )
         )
     for financed, part in ((True, "financed"), (False, "unfunded")):

@@ -20,6 +20,7 @@ KEY_AS_OF: Final = "pmo_as_of"
 KEY_PROGRAM: Final = "pmo_program"
 KEY_CURATOR: Final = "pmo_curator"
 KEY_PROJECTS: Final = "pmo_projects"
+KEY_AS_OF_CHOSEN: Final = "pmo_as_of_chosen"  # the link named a date (else the demo may choose its own)
 LANG_NAMES: Final = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 #: query parameters the sidebar owns; any other one belongs to the page that set it
 MANAGED: Final = frozenset({"lang", "as_of", "program", "curator", "project"})
@@ -59,6 +60,7 @@ def init_from_url() -> None:
     as_of = params.get("as_of")
     try:
         st.session_state[KEY_AS_OF] = dt.date.fromisoformat(as_of) if as_of else today()
+        st.session_state[KEY_AS_OF_CHOSEN] = bool(as_of)
     except ValueError:
         st.session_state[KEY_AS_OF] = today()
     st.session_state[KEY_PROGRAM] = params.get("program")

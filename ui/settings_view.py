@@ -13,15 +13,16 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from i18n import numbers
 from loaders import store
 from loaders.access import AccessDenied, Actor, Right
 from metrics import calendar as kz_calendar
 from metrics import settings as settings_mod
 from metrics.settings import SPEC_BY_KEY, SettingError
 
-from . import data
+from . import data, widgets
 from .safe import md
-from .session import tr
+from .session import lang, tr
 from .tables import Col, table
 from .upload_view import denied
 
@@ -70,12 +71,15 @@ def label(key: str) -> str:
 
 
 def number(value: float, integer: bool) -> str:
-    """A threshold as people write it: 15, 0.9, 12.5."""
-    return str(int(value)) if integer else f"{value:g}"
+    """A threshold as people write it, in the page's language: 15, 0,9, 12,5 (0.9, 12.5 in English)."""
+    return numbers.number(value, lang()) if integer else numbers.plain(value, lang())
 
 
-def _value(key: str, value: float) -> int | float:
-    return int(value) if SPEC_BY_KEY[key].integer else float(value)
+def _value(key: str, value: float) -> int | str:
+    """What the input of ``key`` holds: a whole number, or (for a threshold that may have a
+    fraction) its text in the page's language, typed with a comma or a point."""
+    spec = SPEC_BY_KEY[key]
+    return int(value) if spec.integer else numbers.plain(float(value), lang())
 
 
 def _flash(where: str, kind: str, text: str) -> None:
@@ -132,17 +136,34 @@ def error_text(err: SettingError) -> str:
 
 
 def sync_widgets(thresholds: pd.DataFrame, version: int) -> None:
-    """Put the stored values into the inputs on first show and whenever the data changed."""
-    fresh = st.session_state.get(KEY_VERSION) != version
+    """Put the stored values into the inputs on first show, whenever the data changed and when
+    the language changed (a fraction is written with the language's decimal mark)."""
+    stamp = (version, lang())
+    fresh = st.session_state.get(KEY_VERSION) != stamp
     for key, value in zip(thresholds["key"], thresholds["value"], strict=True):
         if fresh or widget_key(key) not in st.session_state:
             st.session_state[widget_key(key)] = _value(key, value)
-    st.session_state[KEY_VERSION] = version
+    st.session_state[KEY_VERSION] = stamp
+
+
+def _typed(key: str) -> float | None:
+    """The number in the input of ``key`` (None when the text typed is no number)."""
+    typed = st.session_state[widget_key(key)]
+    if isinstance(typed, str):
+        return numbers.parse(typed, lang())
+    return float(typed)
 
 
 def _save_theme(theme: str, actor: Actor) -> None:
     """Form callback: store the theme's inputs together (what did not change is not written)."""
-    values = {key: float(st.session_state[widget_key(key)]) for key in THEMES[theme]}
+    values: dict[str, float] = {}
+    for key in THEMES[theme]:
+        value = _typed(key)
+        if value is None:
+            typed = str(st.session_state[widget_key(key)])
+            _flash(theme, "error", tr("settings.error.setting_not_number", label=label(key), value=md(typed)))
+            return
+        values[key] = value
     changed: list[str] = []
 
     def save(con: duckdb.DuckDBPyConnection) -> None:
@@ -192,17 +213,8 @@ def setting_input(row: pd.Series, allowed: bool) -> None:
             help=help_text,
             disabled=not allowed,
         )
-    else:
-        field.number_input(
-            label(key),
-            min_value=float(spec.low),
-            max_value=float(spec.high),
-            step=0.05 if spec.high <= 1 else 0.5,
-            format="%.2f" if spec.high <= 1 else "%.1f",
-            key=widget_key(key),
-            help=help_text,
-            disabled=not allowed,
-        )
+    else:  # a text box: a number input would write its fraction with a point in every language
+        field.text_input(label(key), key=widget_key(key), help=help_text, disabled=not allowed, max_chars=24)
     details.caption(_details(row))
 
 
@@ -331,7 +343,7 @@ def calendar_days(days: pd.DataFrame, as_of: dt.date, actor: Actor) -> None:
             d.date(): f"{d:%d.%m.%Y} · {tr(f'settings.day_kind.{k}')}"
             for d, k in zip(pd.to_datetime(days["day"]), days["kind"], strict=True)
         }
-        pick.selectbox(tr("settings.cal.pick"), list(shown), key=KEY_CAL_PICK, format_func=shown.__getitem__)
+        widgets.selectbox(pick, tr("settings.cal.pick"), list(shown), key=KEY_CAL_PICK, format_func=shown.__getitem__)
         remove.button(
             tr("settings.cal.remove"),
             key="settings_cal_remove",

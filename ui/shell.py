@@ -13,9 +13,10 @@ from i18n import LANGS
 from loaders import store
 from loaders.access import Actor, Right, Role
 
-from . import auth, data
+from . import auth, data, widgets
 from .session import (
     KEY_AS_OF,
+    KEY_AS_OF_CHOSEN,
     KEY_CURATOR,
     KEY_LANG,
     KEY_PROGRAM,
@@ -52,10 +53,22 @@ def _keep() -> None:
             st.session_state[f"{key}_kept"] = st.session_state[key]
 
 
+def _demo_date() -> None:
+    """Once per session, when the link names no date and the store holds only the demo portfolio:
+    open at the date the demo describes (a portfolio built for another day would look on fire)."""
+    if st.session_state.get(KEY_AS_OF_CHOSEN, True):
+        return
+    st.session_state[KEY_AS_OF_CHOSEN] = True
+    demo = store.demo_as_of(data.cursor())
+    if demo is not None:
+        st.session_state[KEY_AS_OF] = demo
+
+
 def sidebar(actor: Actor) -> View:
     """Render the shared sidebar and return what the user is looking at."""
     init_from_url()
     _restore()
+    _demo_date()
     with st.sidebar:
         auth.sidebar_user(actor)
         st.selectbox(tr("side.language"), LANGS, key=KEY_LANG, format_func=lambda c: LANG_NAMES[c])
@@ -94,7 +107,7 @@ def _choice(label: str, values: list[str], key: str) -> None:
     if st.session_state.get(key) not in (ALL, *values):
         st.session_state[key] = ALL
     everything = tr("side.all")  # made in this run: a format function must not read the language later
-    st.selectbox(label, [ALL, *values], key=key, format_func=lambda v: everything if v == ALL else v)
+    widgets.selectbox(st, label, [ALL, *values], key=key, format_func=lambda v: everything if v == ALL else v)
 
 
 def _data_caption() -> None:
@@ -142,8 +155,34 @@ def page(title_key: str) -> View:
     return view
 
 
+#: the page's frame on a laptop screen: less space above the title, a smaller title (layout only)
+COMPACT_CSS: Final = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.5rem;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 2.1rem; padding: 0.25rem 0 0.1rem 0;}
+[data-testid="stMainBlockContainer"] h3 {padding-top: 0.6rem;}
+/* a card's label wraps (its long meaning is in the help) and its value is never cut */
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
+  white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.2;}
+[data-testid="stMetricLabel"] {min-height: 2.4em; align-items: flex-start;}
+[data-testid="stMetricValue"] {font-size: clamp(1.35rem, 2.1vw, 2rem);}
+[data-testid="stMetricValue"] .stMarkdownEllipsis {overflow: visible; text-overflow: clip;}
+/* tabs wrap onto a second line rather than hide behind a scroll arrow */
+[data-testid="stTabs"] [role="tablist"] {flex-wrap: wrap; overflow: visible; row-gap: 0.2rem;}
+/* a phone: the title clear of the bar with the menu button */
+@media (max-width: 640px) {[data-testid="stMainBlockContainer"] {padding-top: 3.6rem;}}
+</style>"""
+
+
 def header(title_key: str, view: View) -> None:
+    """The page's title and one line under it: the as-of date, and whether this is the demo
+    portfolio at its own date or open demo mode."""
+    st.html(COMPACT_CSS)
     st.title(tr(title_key))
-    st.caption(tr("common.as_of_note", date=f"{view.as_of:%d.%m.%Y}"))
+    parts, help_texts = [tr("common.as_of_note", date=f"{view.as_of:%d.%m.%Y}")], []
+    if store.demo_as_of(data.cursor()) == view.as_of:
+        parts.append(tr("common.demo_short"))
+        help_texts.append(tr("common.demo_date", date=f"{view.as_of:%d.%m.%Y}"))
     if auth.current().role is Role.OPEN_DEMO:
-        st.caption(tr("auth.open_line"))
+        parts.append(tr("auth.open_line"))
+        help_texts.append(tr("auth.open_banner"))
+    st.caption(" · ".join(parts), help="\n\n".join(help_texts) or None)

@@ -1,9 +1,15 @@
-"""Tables as the user reads them: headers and values in their language, numbers formatted, and a
-formatted Excel download of the same table."""
+"""Tables as the user reads them: headers and values in their language, numbers in the language's
+style (``i18n.numbers``: ``1 234,5`` in Kazakh and Russian), status as a coloured badge with its
+word, columns sized and pinned so that what decides is on screen, empty columns left out, and a
+formatted Excel download of the whole table.
+
+Numbers stay numbers in the grid (it sorts them as numbers); what is shown comes from a pandas
+Styler. A table longer than ``SHOWN_MAX`` rows shows its first rows (the download has them all).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -12,13 +18,16 @@ import pandas as pd
 import streamlit as st
 
 from exports import excel
-from i18n import has
+from i18n import has, numbers
 
-from . import auth, data
+from . import auth, data, rag
 from .session import lang, tr
 
 Kind = Literal["text", "date", "int", "number", "money", "pct", "fraction", "label", "list", "rag"]
-RAG_DOT = {"red": "🔴", "amber": "🟠", "green": "🟢"}
+Width = Literal["small", "medium", "large"] | int | None
+#: rows drawn in the page; the Excel download holds every row
+SHOWN_MAX = 1000
+NUMERIC: tuple[Kind, ...] = ("int", "number", "money", "pct", "fraction")
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,16 @@ class Col:
     """One shown column: frame column, catalog key of its header, how to show it.
 
     ``kind="label"`` translates each value through ``labels`` (``f"{labels}.{value}"``);
-    ``pct`` shows a 0–100 number as a percentage, ``fraction`` a 0–1 one."""
+    ``pct`` shows a 0–100 number as a percentage, ``fraction`` a 0–1 one; ``rag`` a status badge
+    (a value that is no RAG, such as a completed project's stage, goes through ``labels``).
+    ``width`` and ``pinned`` keep the deciding columns in view (the key is pinned on the left)."""
 
     name: str
     header: str
     kind: Kind = "text"
     labels: str | None = None
+    width: Width = None
+    pinned: bool = False
 
 
 def _label(prefix: str, value: object) -> object:
@@ -39,6 +52,14 @@ def _label(prefix: str, value: object) -> object:
         return None
     key = f"{prefix}.{value}"
     return tr(key) if has(key) else value
+
+
+def _rag_or_label(prefix: str | None, value: object) -> object:
+    """A RAG badge's text, or (for a project no RAG applies to) its stage through ``prefix``."""
+    shown = rag.label(value)
+    if shown is None and prefix:
+        return _label(prefix, value)
+    return shown
 
 
 def _memo_map(s: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
@@ -58,10 +79,6 @@ def _memo_map(s: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
     return s.map(one)
 
 
-def _rag(value: object) -> str | None:
-    return None if value is None or value != value else f"{RAG_DOT.get(str(value), '')} {tr(f'rag.{value}')}"
-
-
 def _joined(prefix: str | None, value: object) -> object:
     if not isinstance(value, list | tuple):
         return value
@@ -69,14 +86,15 @@ def _joined(prefix: str | None, value: object) -> object:
 
 
 def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
-    """The frame as shown: translated labels, lists joined, fractions as percentages."""
+    """The frame as shown: translated labels, lists joined, fractions as percentages, RAG as
+    shape and word (numbers stay numbers: ``styled`` writes them)."""
     out = pd.DataFrame(index=df.index)
     for c in cols:
         s = df[c.name]
         if c.kind == "label" and c.labels:
             s = _memo_map(s, partial(_label, c.labels))
         elif c.kind == "rag":
-            s = _memo_map(s, _rag)
+            s = _memo_map(s, partial(_rag_or_label, c.labels))
         elif c.kind == "list":
             s = _memo_map(s, partial(_joined, c.labels))
         elif c.kind == "fraction":
@@ -90,20 +108,53 @@ def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _is_blank(s: pd.Series) -> bool:
+    return bool(s.isna().all() or s.astype(str).str.strip().isin(["", "None", "<NA>", "nan"]).all())
+
+
+def shown_columns(frame: pd.DataFrame, cols: Sequence[Col]) -> list[Col]:
+    """The columns worth a place: a column empty in every row is left out."""
+    return [c for c in cols if not _is_blank(frame[tr(c.header)])]
+
+
+def _formatter(kind: Kind, language: str) -> Callable[[object], str]:
+    def fmt(value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return numbers.MISSING
+        v = float(value)  # type: ignore[arg-type]
+        if kind == "int":
+            return numbers.number(v, language)
+        if kind == "money":
+            return numbers.money(v, language)
+        if kind in ("pct", "fraction"):
+            return numbers.pct(v, language)
+        return numbers.number(v, language, 2, trim=True)
+
+    return fmt
+
+
+def styled(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
+    """The display frame with its numbers written in the language's style and its status cells
+    coloured (a pandas Styler; the grid keeps sorting the numbers as numbers)."""
+    language = lang()
+    formats: dict[Any, Callable[[object], str] | str | None] = {
+        tr(c.header): _formatter(c.kind, language) for c in cols if c.kind in NUMERIC
+    }
+    styler = frame.style.format(formats, na_rep=numbers.MISSING)
+    badges: list[Hashable] = [tr(c.header) for c in cols if c.kind == "rag"]
+    if badges:
+        styler = styler.map(rag.cell_style, subset=badges)
+    return styler
+
+
 def _config(cols: Sequence[Col]) -> dict[str, Any]:
     conf: dict[str, Any] = {}
     for c in cols:
         label = tr(c.header)
         if c.kind == "date":
-            conf[label] = st.column_config.DateColumn(label, format="DD.MM.YYYY")
-        elif c.kind in ("pct", "fraction"):
-            conf[label] = st.column_config.NumberColumn(label, format="%.0f%%")
-        elif c.kind == "int":
-            conf[label] = st.column_config.NumberColumn(label, format="%d")
-        elif c.kind == "number":
-            conf[label] = st.column_config.NumberColumn(label, format="localized")
-        elif c.kind == "money":  # thousands of tenge, grouped with spaces
-            conf[label] = st.column_config.NumberColumn(label, format="localized", step=1)
+            conf[label] = st.column_config.DateColumn(label, format="DD.MM.YYYY", width=c.width, pinned=c.pinned)
+        else:
+            conf[label] = st.column_config.Column(label, width=c.width, pinned=c.pinned)
     return conf
 
 
@@ -116,8 +167,8 @@ def download(
     key: str,
     shown: pd.DataFrame | None = None,
 ) -> None:
-    """A button giving the table as a formatted .xlsx (built only when clicked); ``shown`` is the
-    table's display frame when the caller already has it."""
+    """A button giving the table as a formatted .xlsx (built only when clicked, audited); ``shown``
+    is the table's display frame when the caller already has it."""
     if shown is None:
         shown = display_frame(df, cols)
     headers = {h: h for h in shown.columns}
@@ -148,16 +199,25 @@ def table(
     title: str,
     select: bool = False,
     height: int | Literal["auto"] = "auto",
+    hide_empty: bool = True,
 ) -> list[int]:
-    """Show ``df`` with translated headers and a download button; returns selected row positions."""
+    """Show ``df`` with translated headers, formatted numbers and a download button; returns
+    selected row positions."""
     if df.empty:
         st.caption(tr("common.nothing"))
         return []
     shown = display_frame(df, cols)
+    visible = shown_columns(shown, cols) if hide_empty else list(cols)
+    in_view = shown[[tr(c.header) for c in visible]]
+    if len(in_view) > SHOWN_MAX:
+        st.caption(
+            tr("common.first_rows", shown=numbers.number(SHOWN_MAX, lang()), total=numbers.number(len(in_view), lang()))
+        )
+        in_view = in_view.head(SHOWN_MAX)
     event = st.dataframe(
-        shown,
+        styled(in_view, visible),
         hide_index=True,
-        column_config=_config(cols),
+        column_config=_config(visible),
         key=f"tbl_{key}",
         height=height,
         placeholder="—",

@@ -18,10 +18,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from i18n import has
+from i18n import has, numbers
 from loaders import store, template
 from loaders.access import AccessDenied, Actor, Right
-from loaders.importer import ImportPlan, SheetSource, StalePlan, commit, prepare
+from loaders.importer import ImportPlan, SheetSource, StalePlan, commit, import_limits, prepare
 from loaders.issues import ISSUE_COLUMNS, Issue
 from loaders.mapping_builder import ForFiles
 from loaders.reader import Loaded
@@ -88,8 +88,31 @@ def who(actor: Actor) -> None:
     st.caption(tr("upload.as_user", user=md(actor.name), role=tr(f"role.{actor.role.value}")) + " " + tr(scope))
 
 
+def _css_text(text: str) -> str:
+    """A catalog text as a CSS string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _uploader_words(limit_mb: float) -> None:
+    """The uploader's own English words ("Upload", "200MB per file") replaced by the catalog's,
+    with the import limit in force (layout CSS; Streamlit has no setting for them)."""
+    button = _css_text(tr("upload.dropzone_button"))
+    hint = _css_text(tr("upload.dropzone_hint", mb=numbers.number(limit_mb, lang(), 0)))
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {display: none;}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after'
+        f" {{content: {button};}}"
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {display: none;}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: {hint}; font-size: 0.85rem;'
+        " opacity: 0.75;}"
+        "</style>"
+    )
+
+
 def uploaded_files() -> list[Loaded]:
     """The uploader; its key changes after a write so it starts empty for the next files."""
+    _uploader_words(import_limits(data.cursor()).file_mb)
     gen = st.session_state.setdefault(K_GEN, 0)
     got = st.file_uploader(
         tr("upload.uploader"),
