@@ -66,8 +66,9 @@ else:
         st.caption(tr("kpi.bullets_capped", shown=len(drawn), total=live_count))
     fig = data.memo("kpi.bullets", lambda: kpi_view.bullets(drawn, by, groups, names), view.as_of, view.filters, by)
     event = charts.show(fig, key="kpi_bullets", on_select="rerun", selection_mode="points")
-    for clicked in charts.picked(fig, event)[:1]:  # an indicator's bar opens its project's passport
-        st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))
+    for clicked in charts.picked(fig, event)[:1]:  # an indicator's bar opens it in its project's passport
+        project, indicator = (clicked[0], clicked[1]) if isinstance(clicked, list | tuple) else (clicked, "")
+        st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(project), ind=str(indicator)))
 
 st.subheader(tr("kpi.trend_title"))
 per_indicator, per_project = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, view.filters)

@@ -55,8 +55,10 @@ pv.print_table(
 )
 
 st.subheader(tr("passport.kpi_title"))
+indicators = pic.indicators[pic.indicators["project_id"] == pid]
+focus = pv.focused_indicator(indicators)  # the one a click on the KPI page asked for
 pv.print_table(
-    pic.indicators[pic.indicators["project_id"] == pid],
+    indicators,
     pv.INDICATOR_COLS,
     key="passport_indicators",
     file_stem=f"{stem}_{tr('passport.file.indicators')}",
@@ -64,7 +66,7 @@ pv.print_table(
     cache=keep,
 )
 trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
-pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), *keep))
+pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), *keep), first=focus)
 
 st.subheader(tr("passport.plan_title"))
 acts = data.cached("passport.activities", pp.activities, pid, view.as_of)

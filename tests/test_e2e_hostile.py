@@ -27,10 +27,18 @@ PROBE = """() => {
   const text = (e) => (e.textContent || '');
   const href = (a) => a.getAttribute('href') || a.getAttribute('xlink:href') || '';
   const attr = (e, name) => e.getAttribute(name) || '';
+  // the dashboard's own link to a passport: same site, the passport page, only the view's
+  // parameters (a hostile project id rides in ``pid`` URL-encoded, as data)
+  const ours = (a) => {
+    const u = new URL(href(a), location.href);
+    const known = ['pid', 'lang', 'as_of', 'program', 'curator', 'project', 'ind'];
+    return u.origin === location.origin && u.pathname.endsWith('/passport')
+      && [...u.searchParams.keys()].every(k => known.includes(k));
+  };
   return {
     injected: all('[id^="pwn"]').map(e => e.tagName + '#' + e.id),
     script_links: all('a').filter(a => /^\\s*javascript:/i.test(href(a))).length,
-    pwn_links: all('a').filter(a => href(a).includes('pwn') && !href(a).startsWith('#')).map(href),
+    pwn_links: all('a').filter(a => href(a).includes('pwn') && !href(a).startsWith('#') && !ours(a)).map(href),
     pwn_images: all('img').filter(i => attr(i, 'src').includes('pwn')).length,
     pwn_styles: all('style').filter(s => text(s).includes('#f00')).length,
     headings: all('h1,h2,h3,h4,h5,h6').filter(h => /PWN heading/.test(text(h)) && !/# PWN/.test(text(h))).length,

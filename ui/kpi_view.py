@@ -141,7 +141,13 @@ def group_cols(by: str) -> list[Col]:
 
 
 def _no_data_bar(
-    y: list[str], *, name: str, showlegend: bool, width: float | None = None, hovertext: list[str] | None = None
+    y: list[str],
+    *,
+    name: str,
+    showlegend: bool,
+    width: float | None = None,
+    hovertext: list[str] | None = None,
+    customdata: Any = None,
 ) -> go.Bar:
     return go.Bar(
         y=y,
@@ -158,6 +164,7 @@ def _no_data_bar(
         hovertext=hovertext,
         width=width,
         showlegend=showlegend,
+        customdata=customdata,
     )
 
 
@@ -302,7 +309,14 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
         hover = [_hover(r) for _, r in rows[part].iterrows()]
         if status == "no_data":
             fig.add_trace(
-                _no_data_bar(list(y), name=tr("indicator_status.no_data"), showlegend=True, width=0.6, hovertext=hover)
+                _no_data_bar(
+                    list(y),
+                    name=tr("indicator_status.no_data"),
+                    showlegend=True,
+                    width=0.6,
+                    hovertext=hover,
+                    customdata=rows.loc[part, ["project_id", "indicator_id"]].to_numpy(),
+                )
             )
             continue
         fig.add_trace(
@@ -319,7 +333,8 @@ def bullets(indicators: pd.DataFrame, by: str, groups: pd.DataFrame, names: Mapp
                 cliponaxis=False,
                 hovertext=hover,
                 hoverinfo="text",
-                customdata=rows.loc[part, ["project_id"]].to_numpy(),  # a click opens the project
+                # a click opens the indicator in its project's passport
+                customdata=rows.loc[part, ["project_id", "indicator_id"]].to_numpy(),
             )
         )
     tick = {"symbol": "line-ns", "size": 24, "line": {"width": 3}}

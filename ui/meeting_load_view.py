@@ -103,8 +103,22 @@ def heatmap(matrix: pd.DataFrame, measure: Measure, *, x_title: str, y_title: st
             xgap=2,
             ygap=2,
             colorbar={"title": {"text": "%"}, "thickness": 12},
-            hovertemplate="%{y}<br>%{x}: %{z:.0f} %<extra></extra>",
-            customdata=[[[row, week] for week in matrix.columns] for row in matrix.index],
+            hoverinfo="skip",
+        )
+    )
+    # a click on a heatmap gives the app no point: an invisible square marker over each filled cell
+    # carries the cell's hover and what a click opens (its person or person · project, and week)
+    filled = [(row, week) for row in matrix.index for week in matrix.columns if pd.notna(matrix.loc[row, week])]
+    fig.add_trace(
+        go.Scatter(
+            x=[week for _, week in filled],
+            y=[plot(row) for row, _ in filled],
+            mode="markers",
+            marker={"symbol": "square", "size": 22, "opacity": 0},
+            customdata=[[row, week] for row, week in filled],
+            text=[f"{float(matrix.loc[row, week]):.0f}" for row, week in filled],
+            hovertemplate="%{y}<br>%{x}: %{text}%<extra></extra>",
+            showlegend=False,
         )
     )
     fig.update_yaxes(autorange="reversed", automargin=True, title=y_title, type="category")

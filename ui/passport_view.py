@@ -411,11 +411,33 @@ def indicator_figures(trend: pd.DataFrame) -> list[tuple[str, go.Figure]]:
     return figures
 
 
-def indicator_charts(figures: list[tuple[str, go.Figure]]) -> None:
-    """The indicators' charts three to a row."""
+def focused_indicator(indicators: pd.DataFrame) -> str | None:
+    """The indicator named by the link (``ind``, from a click on the KPI page), said above the
+    project's indicators with its status and numbers; None when the link names none of them."""
+    wanted = st.query_params.get("ind")
+    rows = indicators[indicators["indicator_id"] == wanted] if wanted else indicators.iloc[0:0]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    st.info(
+        tr(
+            "passport.focus",
+            indicator=md(f"{row['indicator_id']} · {row['name']}"),
+            status=tr(f"indicator_status.{row['status']}"),
+            achievement=labels.percent(row["achievement"]),
+            expected=labels.percent(row["expected"]),
+        ),
+        icon=":material/my_location:",
+    )
+    return str(row["indicator_id"])
+
+
+def indicator_charts(figures: list[tuple[str, go.Figure]], first: str | None = None) -> None:
+    """The indicators' charts three to a row (``first``, the one asked for, leads)."""
     if not figures:
         st.caption(tr("passport.trend_none"))
         return
+    figures = sorted(figures, key=lambda f: f[0] != first)
     for start in range(0, len(figures), 3):
         cols = st.columns(3)
         for col, (iid, fig) in zip(cols, figures[start : start + 3], strict=False):
