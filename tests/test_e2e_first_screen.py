@@ -126,6 +126,30 @@ def test_the_first_screen_on_a_phone(server: str, expected: list[str]) -> None:
         assert pg.evaluate(CUT) == []
 
 
+#: every label of the page that Streamlit would cut with an ellipsis: cards, tabs, segmented
+#: controls, buttons, widget labels
+CUT_ANY = """() => Array.from(document.querySelectorAll(
+    '.pmo-card .l, .pmo-card .v, [data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] p,'
+    + ' [data-testid="stTab"] p, [data-testid="stButtonGroup"] button p, [data-testid="stWidgetLabel"] p,'
+    + ' [data-testid="stBaseButton-secondary"] p, [data-testid="stBaseButton-primary"] p'))
+  .filter(e => e.getClientRects().length)
+  .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+  .map(e => e.textContent)"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_nothing_is_cut_on_any_page(server: str, lang: str) -> None:
+    """1280×720: no card, tab, segmented control, button or widget label cut, in any language."""
+    with chromium(viewport=(1280, 720)) as pg:
+        for page in PAGES:
+            open_page(pg, server, "" if page == "overview" else page, lang=lang)
+            assert pg.evaluate(CUT_ANY) == [], (page, lang)
+            if page == "settings":  # the labels the check reads are there: the ten tabs
+                assert pg.locator("[data-testid='stTab'] p").count() == 10
+            if page == "meeting":  # and the meeting's order control
+                assert pg.locator("[data-testid='stButtonGroup'] button p").count() == 3
+
+
 #: page → (a header that finds the table, the headers that must be drawn without scrolling sideways)
 DECISIVE: dict[str, tuple[str, tuple[str, ...]]] = {
     "": (
