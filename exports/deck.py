@@ -441,8 +441,8 @@ class Deck:
                         self.num(r.position),
                         r.start,
                         r.end,
-                        _cut(f"{r.project_id} · {r.name}", 62),
-                        _cut(r.program, 44),
+                        _cut(f"{r.project_id} · {r.name}", 58),
+                        _cut(r.program, 40),
                         status,
                     ]
                 )
@@ -453,7 +453,7 @@ class Deck:
                 rows,
                 Inches(0.4),
                 Inches(1.45),
-                [0.5, 0.95, 0.95, 5.6, 3.2, 1.3],
+                [0.5, 0.95, 0.95, 5.2, 3.0, 1.9],
                 size=12,
                 fills=fills,
                 row_h=0.38,
