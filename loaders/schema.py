@@ -321,6 +321,12 @@ class Project(TableModel):
     completed_on: Annotated[dt.date | None, Aliases(("actual end", "дата фактического завершения"))] = None
     approved_on: Annotated[dt.date | None, Aliases(("approved", "дата утверждения"))] = None
     description: Annotated[str | None, Aliases(("summary", "aims"))] = None
+    # the source system's own rating (a delivery-confidence assessment, "Amber/Green"): shown
+    # beside the computed RAG, never in its place
+    reported_rag: Annotated[
+        str | None,
+        Aliases(("delivery confidence", "source rag", "reported status", "оценка источника", "дереккөз бағасы")),
+    ] = None
 
 
 class Indicator(TableModel):

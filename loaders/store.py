@@ -31,7 +31,7 @@ from . import audit
 from .access import Actor, Right
 from .schema import TABLES, FieldSpec, TableSpec, table_specs
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4  # 4: projects.reported_rag
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
 CHECKPOINT_THRESHOLD: Final = "128MB"
@@ -386,12 +386,30 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(ddl)
         for spec in table_specs().values():
             con.execute(_history_ddl(spec))
+            if _add_new_fields(con, spec):  # the kept current rows are remade with the new columns
+                con.execute(f"DROP VIEW IF EXISTS {q(spec.name)}")
+                con.execute(f"DROP TABLE IF EXISTS {q('c_' + spec.name)}")
             con.execute(_latest_ddl(spec))
             for ddl in _current_ddl(spec):
                 con.execute(ddl)
         refresh_current(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
+
+
+def _add_new_fields(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> bool:
+    """Add to an older store's history table the fields the contract gained since (blank in every
+    old row, so no row reads as changed); True when any was added."""
+    have = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", ["h_" + spec.name]
+        ).fetchall()
+    }
+    new = [f for f in spec.fields if f.name not in have]
+    for f in new:
+        con.execute(f"ALTER TABLE {q('h_' + spec.name)} ADD COLUMN {q(f.name)} {f.sql_type}")
+    return bool(new)
 
 
 @contextmanager
