@@ -19,6 +19,7 @@ anything to report, so what a user is told always comes from the exact path.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Final
 
@@ -27,7 +28,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .normalise import Parsed, enum_index, header_key, parse_date, parse_integer, parse_number
+from .normalise import (
+    AMBIGUOUS_SEPARATOR,
+    EXACT_WHOLE,
+    EXCEL_ERRORS,
+    Parsed,
+    enum_index,
+    header_key,
+    parse_date,
+    parse_integer,
+    parse_number,
+)
 from .schema import FieldSpec
 
 # how fastexcel writes a date, datetime or time cell as text
@@ -66,6 +77,14 @@ def parse_arrow(f: FieldSpec, column: pa.Array, *, dayfirst: bool, decimal_comma
         case "date":
             return _dates(text, dayfirst)
     raise ValueError(f"unknown kind {f.kind!r}")
+
+
+_ERROR_TEXT: Final = r"^\s*(" + "|".join(re.escape(e) for e in sorted(EXCEL_ERRORS)) + r")\s*$"
+
+
+def has_error_text(column: pa.Array) -> bool:
+    """Whether a cell holds an Excel error written as text (``#REF!``), which the exact path reports."""
+    return bool(pc.any(pc.match_substring_regex(column, _ERROR_TEXT, ignore_case=True)).as_py())
 
 
 class ArrowCells:
@@ -131,12 +150,16 @@ def _numbers(text: pa.Array, f: FieldSpec, decimal_comma: bool) -> Parsed:
     """Plain numbers cast in one go; anything else (``1 234,5``, ``85%``, ``2026 ж.``) parsed
     as typed, by the parser of the exact path."""
     blank = _mask(pc.equal(text, ""))
-    plain = _mask(pc.match_substring_regex(text, PLAIN_NUMBER))
+    # "12.000" may be twelve thousand: the exact parser says which reading it takes
+    plain = _mask(pc.match_substring_regex(text, PLAIN_NUMBER)) & ~_mask(
+        pc.match_substring_regex(text, AMBIGUOUS_SEPARATOR)
+    )
     out = np.array(
         pc.cast(pc.if_else(pa.array(plain), text, None), pa.float64()).to_numpy(zero_copy_only=False), dtype="float64"
     )  # NaN where not plain
     bad = np.zeros(len(out), dtype=bool)
     note = np.zeros(len(out), dtype=bool)
+    ambiguous = np.zeros(len(out), dtype=bool)
     at = np.flatnonzero(~plain & ~blank)
     if len(at):
         cells = text.take(pa.array(at, type=pa.int64())).to_pylist()
@@ -150,15 +173,27 @@ def _numbers(text: pa.Array, f: FieldSpec, decimal_comma: bool) -> Parsed:
         blank[at] = _blank(typed, len(at))
         if typed.note is not None:
             note[at] = typed.note.to_numpy(dtype=bool)
+        if typed.ambiguous is not None:
+            ambiguous[at] = typed.ambiguous.to_numpy(dtype=bool)
     if f.kind == "integer":
-        frac = plain & (out != np.round(out))
+        big = np.abs(np.nan_to_num(out)) >= EXACT_WHOLE
+        out[big] = np.nan
+        frac = plain & (out != np.round(out)) & ~np.isnan(out)
         out[frac] = np.nan
-        return Parsed(pd.Series(out).round().astype("Int64"), pd.Series(bad | frac), blank=pd.Series(blank))
+        return Parsed(
+            pd.Series(out).round().astype("Int64"),
+            pd.Series(bad | frac),
+            blank=pd.Series(blank),
+            big=pd.Series(big),
+            ambiguous=pd.Series(ambiguous),
+        )
     if not f.percent:
-        return Parsed(pd.Series(out), pd.Series(bad), blank=pd.Series(blank))
+        return Parsed(pd.Series(out), pd.Series(bad), blank=pd.Series(blank), ambiguous=pd.Series(ambiguous))
     share = plain & (out > 0) & (out <= 1)  # a share typed where a percent belongs: x100, with a warning
     out[share] = out[share] * 100
-    return Parsed(pd.Series(out), pd.Series(bad), pd.Series(note | share), pd.Series(blank))
+    return Parsed(
+        pd.Series(out), pd.Series(bad), pd.Series(note | share), pd.Series(blank), ambiguous=pd.Series(ambiguous)
+    )
 
 
 def _dates(text: pa.Array, dayfirst: bool) -> Parsed | None:

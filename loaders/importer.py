@@ -28,9 +28,11 @@ from .store import (
     FileRecord,
     TableCounts,
     bump_data_version,
+    compared,
     data_version,
     fetch_one,
     find_applied,
+    hash_expr,
     key_exprs,
     known_keys,
     q,
@@ -171,6 +173,8 @@ def prepare(
         read_log.merge(already_read[1], keep=lambda i: i.file in names)
     log.merge(read_log)
     validation = combine(sheets, log, lambda table: known_keys(con, table))
+    if validation.ok:
+        validation.issues.extend(date_team_rows(con, validation))
     plan = ImportPlan(records, validation, skipped, data_version=data_version(con))
     if records and validation.ok and not any(len(v) for v in validation.tables.values()):
         validation.issues.append(Issue("error", "no_data", ", ".join(r.name for r in records)))
@@ -179,6 +183,48 @@ def prepare(
     if stage and plan.ok and validation.tables:
         plan.diffs = _stage_all(con, validation, keep=False)
     return plan
+
+
+def date_team_rows(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Issue]:
+    """A team row without a start date is the person's row the user means: the person's
+    undated row when the store has one (the date is part of the key, so nothing to do), else
+    their latest dated row, which the upload then updates (with a warning) instead of adding a
+    second row beside it -- an allocation of 80 % must not become 80 % + 60 %. A person the
+    store does not have on that project gets an undated row, as typed."""
+    frame = v.tables.get("team")
+    if frame is None or frame.empty or not frame["from_date"].isna().any():
+        return []
+    latest = {
+        (str(r[0]), str(r[1])): r[2]
+        for r in con.execute(
+            "SELECT project_id, lower(person), max(from_date) FROM team "
+            "GROUP BY ALL HAVING count(*) FILTER (from_date IS NULL) = 0"
+        ).fetchall()
+    }
+    if not latest:
+        return []
+    issues = []
+    column = next((s.headers.get("person", "person") for s in v.sources if s.table == "team"), "person")
+    for idx in frame.index[frame["from_date"].isna()]:
+        day = latest.get((str(frame.at[idx, "project_id"]), str(frame.at[idx, "person"]).lower()))
+        if day is None:
+            continue
+        frame.at[idx, "from_date"] = pd.Timestamp(day)
+        issues.append(
+            Issue(
+                "warning",
+                "team_dated_row",
+                str(frame.at[idx, "_file"]),
+                str(frame.at[idx, "_place"]),
+                int(str(frame.at[idx, "_row"])),
+                column,
+                str(frame.at[idx, "person"]),
+                {"from_date": day.strftime("%d.%m.%Y")},
+            )
+        )
+    if issues and "from_date" not in v.present["team"]:
+        v.present["team"] = (*v.present["team"], "from_date")
+    return issues
 
 
 def import_limits(con: duckdb.DuckDBPyConnection) -> limits.Limits:
@@ -389,8 +435,8 @@ def _stage(
         on = " AND ".join(
             f"{a} IS NOT DISTINCT FROM {b}" for a, b in zip(key_exprs(spec, "i"), key_exprs(spec, "c"), strict=True)
         )
-        new_hash = "hash(" + ", ".join(f"m.{q(f.name)}" for f in spec.fields) + ")"
-        old_hash = "hash(" + ", ".join(f"c.{q(f.name)}" for f in spec.fields) + ")"
+        new_hash = hash_expr(spec, "m")
+        old_hash = hash_expr(spec, "c")
         sql = f"""
             CREATE OR REPLACE TEMP TABLE {stage} AS
             WITH m AS (
@@ -435,7 +481,8 @@ def _changed_values(
     parts = [
         f"SELECT _row, {keys}, ? AS field, CAST({q('old_' + name)} AS VARCHAR) AS old, "  # noqa: S608
         f"CAST({q(name)} AS VARCHAR) AS new FROM {stage} "
-        f"WHERE change = 'changed' AND {q('old_' + name)} IS DISTINCT FROM {q(name)}"
+        f"WHERE change = 'changed' AND {compared(spec.field(name), '', 'old_' + name)} "
+        f"IS DISTINCT FROM {compared(spec.field(name), '')}"
         for name in present
     ]
     sql = " UNION ALL ".join(parts) + f" ORDER BY _row LIMIT {MAX_CHANGES_SHOWN}"

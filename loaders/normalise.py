@@ -175,12 +175,23 @@ Cells = Sequence[object] | pd.Series
 @dataclass(frozen=True)
 class Parsed:
     """A parsed column: values, cells that were blank, cells that could not be read, and cells
-    read but worth a warning (a share read as a percent). All positional, like the input."""
+    read but worth a word. All positional, like the input.
+
+    ``note``: a share read as a percent; ``big``: a number too large for any whole-number
+    column (left out); ``ambiguous``: a separator that could be a decimal mark or a thousands
+    separator, with ``other`` the reading not taken; ``shown``: a percent-formatted cell read
+    as the number Excel shows (×100); ``errors``: an Excel error value (``#REF!``), read as
+    blank."""
 
     values: pd.Series
     bad: pd.Series
     note: pd.Series | None = None
     blank: pd.Series | None = None
+    big: pd.Series | None = None
+    ambiguous: pd.Series | None = None
+    other: pd.Series | None = None
+    shown: pd.Series | None = None
+    errors: pd.Series | None = None
 
 
 def _cells(raw: Cells) -> list[object]:
@@ -245,32 +256,94 @@ def _other_to_text(value: object) -> str:
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007'’`]")
+# one separator with three digits after it and one to three (not a lone 0) before: "500,000",
+# "12.000" -- a decimal mark or a thousands separator, nothing in the cell says which
+AMBIGUOUS_SEPARATOR: Final = r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$"
+_AMBIGUOUS = re.compile(AMBIGUOUS_SEPARATOR)
+#: how Excel writes an error value (a formula that failed), also when exported as text
+EXCEL_ERRORS: Final = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+#: the largest magnitude a whole number keeps exactly as a float (and far beyond any column's range)
+EXACT_WHOLE: Final = 2.0**53
 _CURRENCY = re.compile(r"[£$€₸₽]|\b(?:kzt|тг|тенге|руб|usd|eur|gbp)\.?", re.IGNORECASE)
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$")
 
 
-def _number_strings(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
-    """Numbers written as text -> floats; also which cells carried a percent sign."""
+@dataclass(frozen=True)
+class NumberStrings:
+    """Numbers written as text: their values, the cells with a percent sign, and the cells
+    whose one separator could be read either way, with the reading not taken."""
+
+    values: pd.Series
+    pct: pd.Series
+    ambiguous: pd.Series
+    other: pd.Series
+
+
+def _number_strings(text: pd.Series, decimal_comma: bool, thousands: str | None = None) -> NumberStrings:
+    """Numbers written as text -> floats. ``thousands`` (a profile's ``,`` or ``.``) is the
+    grouping mark, said outright: no cell is ambiguous then. Without it, a lone separator with
+    three digits after it is read the way the decimal mark says (``500,000`` is 500 when the
+    decimal mark is a comma; ``12.000`` is 12 000 then, the point being a grouping mark) and
+    reported as ambiguous."""
     s = text.str.replace("−", "-", regex=False).str.replace("–", "-", regex=False)
     pct = s.str.contains("%", regex=False)
     s = s.str.replace("%", "", regex=False)
     s = s.str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
     neg = s.str.match(r"^\(.*\)$")
     s = s.str.strip("()")
+    ambiguous = s.str.match(_AMBIGUOUS) & (thousands is None)
+    if thousands is not None:
+        s = s.str.replace(thousands, "", regex=False)
+        if thousands == ",":
+            decimal_comma = False
     both = s.str.contains(",", regex=False) & s.str.contains(".", regex=False)
     comma_last = s.str.rfind(",") > s.str.rfind(".")
     thousands_comma = s.str.match(_THOUSANDS_COMMA) | (both & ~comma_last)
     if not decimal_comma:
         thousands_comma = thousands_comma | ~both
+    point_grouping = (both & comma_last) | (ambiguous & decimal_comma & s.str.contains(".", regex=False))
     s = s.where(~thousands_comma, s.str.replace(",", "", regex=False))
-    s = s.where(~(both & comma_last), s.str.replace(".", "", regex=False))
+    s = s.where(~point_grouping, s.str.replace(".", "", regex=False))
     s = s.str.replace(",", ".", regex=False)
     num = pd.to_numeric(s.where(s.str.match(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")), errors="coerce")
-    return num.where(~neg, -num), pct
+    num = num.where(~neg, -num)
+    # the other reading of an ambiguous cell: the separator as a grouping mark, or as a decimal
+    digits = pd.to_numeric(text.where(ambiguous, "").str.replace(r"[^\d]", "", regex=True), errors="coerce")
+    other = (num.abs() * 1000).round(9).where(num.abs() < 1000, digits / 1000)
+    other = other.where(num >= 0, -other).where(ambiguous)
+    return NumberStrings(num, pct, ambiguous.fillna(False).astype(bool), other)
 
 
-def parse_number(raw: Cells, *, percent: bool = False, decimal_comma: bool = True) -> Parsed:
-    """``1 234,5``, ``1234.5``, ``£2,341.70``, ``85%``; for a percent column a share 0–1 is ×100."""
+def parse_number(
+    raw: Cells,
+    *,
+    percent: bool = False,
+    decimal_comma: bool = True,
+    thousands: str | None = None,
+    shown_percent: np.ndarray | None = None,
+) -> Parsed:
+    """``1 234,5``, ``1234.5``, ``£2,341.70``, ``85%``; for a percent column a share 0–1 is ×100.
+
+    ``shown_percent`` marks the cells formatted as a percent in Excel: a number there is read as
+    Excel shows it (0.635 shown as 63.5 % reads 63.5), and is never taken for a share."""
     cells = _cells(raw)
     n = len(cells)
     out = np.full(n, np.nan)
@@ -296,29 +369,51 @@ def parse_number(raw: Cells, *, percent: bool = False, decimal_comma: bool = Tru
             blank[i] = bool(np.isnan(out[i]))
         # anything else (a date, a bool) stays NaN and not blank: unreadable as a number
     had_pct = np.zeros(n, dtype=bool)
+    ambiguous = np.zeros(n, dtype=bool)
+    other = np.full(n, np.nan)
+    typed = ~np.isnan(out)  # numeric cells (text is parsed below)
     if text:
-        nums, pct = _number_strings(pd.Series(text, dtype=object).astype(str), decimal_comma)
-        out[text_at] = nums.to_numpy(dtype="float64", na_value=np.nan)
-        had_pct[text_at] = pct.to_numpy(dtype=bool)
+        parsed = _number_strings(pd.Series(text, dtype=object).astype(str), decimal_comma, thousands)
+        out[text_at] = parsed.values.to_numpy(dtype="float64", na_value=np.nan)
+        had_pct[text_at] = parsed.pct.to_numpy(dtype=bool)
+        ambiguous[text_at] = parsed.ambiguous.to_numpy(dtype=bool)
+        other[text_at] = parsed.other.to_numpy(dtype="float64", na_value=np.nan)
     bad = ~blank & np.isnan(out)
+    shown = np.zeros(n, dtype=bool)
+    if shown_percent is not None:
+        shown = typed & np.asarray(shown_percent, dtype=bool)
+        out[shown] = np.round(out[shown] * 100, 10)
     note = None
     if percent:
-        share = ~bad & ~blank & ~had_pct & (out > 0) & (out <= 1)
+        share = ~bad & ~blank & ~had_pct & ~shown & (out > 0) & (out <= 1)
         out[share] = out[share] * 100
         note = _mask(share)
-    return Parsed(pd.Series(out), _mask(bad), note, _mask(blank))
+    return Parsed(
+        pd.Series(out),
+        _mask(bad),
+        note,
+        _mask(blank),
+        ambiguous=_mask(ambiguous),
+        other=pd.Series(other),
+        shown=_mask(shown),
+    )
 
 
 _YEAR_SUFFIX = re.compile(r"\s*(?:ж|жыл|г|год|y|yr)\.?$", re.IGNORECASE)
 
 
-def parse_integer(raw: Cells, *, decimal_comma: bool = True) -> Parsed:
-    """Whole numbers; ``2026 ж.`` / ``2026 г.`` read as 2026; ``2.5`` is not a whole number."""
+def parse_integer(raw: Cells, *, decimal_comma: bool = True, thousands: str | None = None) -> Parsed:
+    """Whole numbers; ``2026 ж.`` / ``2026 г.`` read as 2026; ``2.5`` is not a whole number; a
+    number beyond 2**53 (``1e20``) is marked ``big``, not cast."""
     cells = [_YEAR_SUFFIX.sub("", v.strip()) if type(v) is str else v for v in _cells(raw)]
-    p = parse_number(cells, decimal_comma=decimal_comma)
-    frac = p.values.notna() & p.values.ne(p.values.round())
-    out = p.values.round().astype("Int64")
-    return Parsed(out.where(~frac), p.bad | frac, blank=p.blank)
+    p = parse_number(cells, decimal_comma=decimal_comma, thousands=thousands)
+    big = p.values.abs().ge(EXACT_WHOLE)
+    values = p.values.where(~big)
+    frac = values.notna() & values.ne(values.round())
+    out = values.round().astype("Int64")
+    return Parsed(
+        out.where(~frac), p.bad | frac, blank=p.blank, big=big, ambiguous=p.ambiguous, other=p.other, shown=p.shown
+    )
 
 
 def parse_enum(raw: Cells, enum: type[StrEnum]) -> Parsed:

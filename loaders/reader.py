@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import python_calamine
 
 from . import limits
+from .cellmarks import NO_MARKS, Marks, unique_sheet_names, workbook_marks
 from .issues import ReadError
 from .normalise import header_key, known_header_keys
 
@@ -46,6 +47,7 @@ class Grid:
     sheet: str | None
     rows: list[list[object]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    marks: Marks = NO_MARKS  # error values and percent-formatted cells (``loaders.cellmarks``)
 
     @property
     def place(self) -> str:
@@ -70,6 +72,7 @@ class ColumnGrid:
     height: int
     head: list[list[object]]
     exact: Callable[[], Grid]
+    marks: Marks = NO_MARKS
 
     @property
     def place(self) -> str:
@@ -130,6 +133,7 @@ def iter_grids(
     if _kind(loaded) == "csv":
         return _one(read_csv(loaded, encoding=encoding, delimiter=delimiter))
     limits.check_workbook(loaded.name, loaded.data, limits.active())
+    loaded = Loaded(loaded.name, unique_sheet_names(loaded.data))
     return _prefetched(_open_workbook(loaded), loaded)
 
 
@@ -145,16 +149,17 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
         return
     bounds = limits.active()
     limits.check_workbook(loaded.name, loaded.data, bounds)
+    loaded = Loaded(loaded.name, unique_sheet_names(loaded.data))
     book = _open_workbook(loaded)
     try:
         reader = fastexcel.read_excel(loaded.data)
     except Exception:  # calamine, cell by cell, says what is wrong with it
         yield from _prefetched(book, loaded)
         return
-    for sheet in _worksheets(book):
+    for sheet in _worksheets(book, loaded):
         try:
             batch = reader.load_sheet(
-                sheet, header_row=None, skip_rows=0, n_rows=bounds.rows + 1, dtypes="string", eager=True
+                sheet.index, header_row=None, skip_rows=0, n_rows=bounds.rows + 1, dtypes="string", eager=True
             )
         except Exception:  # read cell by cell, which reports what is wrong
             yield _read_sheet(book, loaded, sheet)
@@ -162,26 +167,32 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
         columns = list(batch.columns)
         if batch.num_rows > bounds.rows:  # read only up to the limit: the message names the real last cell
             _check_real_extent(book, loaded, sheet, bounds)
-        limits.check_extent(loaded.name, sheet, batch.num_rows, len(columns), bounds)
+        limits.check_extent(loaded.name, sheet.place, batch.num_rows, len(columns), bounds)
         longest = max((pc.max(pc.utf8_length(c)).as_py() or 0 for c in columns if len(c)), default=0)
-        limits.check_cell_chars(loaded.name, sheet, longest, bounds)
+        limits.check_cell_chars(loaded.name, sheet.place, longest, bounds)
         head_rows = min(batch.num_rows, HEADER_SCAN_ROWS)
         head = [list(r) for r in zip(*(c.slice(0, head_rows).to_pylist() for c in columns), strict=True)]
         yield ColumnGrid(
-            loaded.name, sheet, columns, batch.num_rows, head, functools.partial(_read_sheet, book, loaded, sheet)
+            loaded.name,
+            sheet.place,
+            columns,
+            batch.num_rows,
+            head,
+            functools.partial(_read_sheet, book, loaded, sheet),
+            sheet.marks,
         )
 
 
 def _check_real_extent(
-    book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet: str, bounds: limits.Limits
+    book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet: Sheet, bounds: limits.Limits
 ) -> None:
     """The sheet's last cell as calamine finds it, against the limits (a sheet that is too long)."""
     try:
-        end = book.get_sheet_by_name(sheet).end
+        end = book.get_sheet_by_index(sheet.index).end
     except Exception:  # the check below, on what fastexcel read, still refuses the sheet
         return
     if end is not None:
-        limits.check_extent(loaded.name, sheet, end[0] + 1, end[1] + 1, bounds)
+        limits.check_extent(loaded.name, sheet.place, end[0] + 1, end[1] + 1, bounds)
 
 
 def _kind(loaded: Loaded) -> str:
@@ -227,7 +238,19 @@ def _looks_like_text(data: bytes) -> bool:
     return b"\x00" not in sample
 
 
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAMS: Final = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+
+
+def is_encrypted_ooxml(data: bytes) -> bool:
+    """An ``.xlsx`` saved with a password to open: Excel wraps it in an OLE container holding an
+    ``EncryptionInfo`` and an ``EncryptedPackage`` stream (calamine sees only a broken ``.xls``)."""
+    return data.startswith(_OLE_MAGIC) and all(name in data for name in _ENCRYPTED_STREAMS)
+
+
 def _open_workbook(loaded: Loaded) -> python_calamine.CalamineWorkbook:
+    if is_encrypted_ooxml(loaded.data):
+        raise ReadError("workbook_password", file=loaded.name)
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(loaded.data))
     except python_calamine.PasswordError as exc:
@@ -238,12 +261,13 @@ def _open_workbook(loaded: Loaded) -> python_calamine.CalamineWorkbook:
         raise ReadError("not_a_spreadsheet", file=loaded.name) from exc
 
 
-def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet_name: str) -> Grid:
+def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, which: Sheet) -> Grid:
     """One sheet cell by cell, from A1 (so row ``i`` is Excel row ``i + 1``), within the limits:
     its last cell is checked before the grid up to it is made."""
     bounds = limits.active()
+    sheet_name = which.place
     try:
-        sheet = book.get_sheet_by_name(sheet_name)
+        sheet = book.get_sheet_by_index(which.index)
     except Exception as exc:
         raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
     end = sheet.end
@@ -255,7 +279,7 @@ def _read_sheet(book: python_calamine.CalamineWorkbook, loaded: Loaded, sheet_na
     except Exception as exc:
         raise ReadError("workbook_broken", file=loaded.name, reason=str(exc)) from exc
     limits.check_cell_chars(loaded.name, sheet_name, _longest(rows), bounds)
-    return Grid(loaded.name, sheet_name, rows, merged)
+    return Grid(loaded.name, sheet_name, rows, merged, which.marks)
 
 
 def _longest(rows: list[list[object]]) -> int:
@@ -267,14 +291,30 @@ def _one(grid: Grid) -> Generator[Grid, None, None]:
     yield grid
 
 
-def _worksheets(book: python_calamine.CalamineWorkbook) -> list[str]:
-    """The names of the worksheets, in order (chart sheets hold no table)."""
-    return [m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet: its position among all sheets, the name the user knows it by, its marks."""
+
+    index: int
+    place: str
+    marks: Marks = NO_MARKS
+
+
+def _worksheets(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> list[Sheet]:
+    """The worksheets, in order (chart sheets hold no table), each read by its position."""
+    meta = list(book.sheets_metadata)
+    marks = workbook_marks(loaded.data) if loaded.data[:2] == b"PK" else []
+    by_position = len(marks) == len(meta) and all(n == m.name for (n, _), m in zip(marks, meta, strict=True))
+    return [
+        Sheet(i, m.name, marks[i][1] if by_position else NO_MARKS)
+        for i, m in enumerate(meta)
+        if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
 
 
 def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Generator[Grid, None, None]:
     """The worksheets in order, each read on a worker thread one step ahead of the caller."""
-    names = _worksheets(book)
+    names = _worksheets(book, loaded)
     if not names:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-read") as pool:
@@ -291,9 +331,11 @@ def _prefetched(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> Gener
 _CYRILLIC_1251 = re.compile(rb"[\xc0-\xff]{3,}")
 
 
-def detect_encoding(data: bytes) -> str:
+def detect_encoding(data: bytes, name: str = "") -> str:
     """UTF-8 (with or without BOM) when it decodes; else cp1251 for Russian-locale Excel,
-    told from cp1252 by runs of bytes that are Cyrillic letters in cp1251."""
+    told from cp1252 by runs of bytes that are Cyrillic letters in cp1251; a file whose lines
+    are partly UTF-8 and partly not (two exports pasted together) is refused, naming a line of
+    each: read in either encoding, some of its text would be stored garbled."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -303,9 +345,30 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_lines(data)
+    if mixed is not None:
+        raise ReadError("csv_mixed_encoding", file=name, utf8_line=str(mixed[0]), other_line=str(mixed[1]))
     high = sum(1 for b in data if b >= 0x80)
     cyr_runs = sum(len(m) for m in _CYRILLIC_1251.findall(data))
     return "cp1251" if high and cyr_runs / high > 0.5 else "cp1252"
+
+
+def _mixed_lines(data: bytes) -> tuple[int, int] | None:
+    """The first line that is UTF-8 with letters beyond ASCII and the first that is not UTF-8,
+    when a file has both. (A line of Cyrillic in cp1251 is never valid UTF-8: its letters are
+    bytes C0–FF, which UTF-8 allows only before continuation bytes 80–BF.)"""
+    utf8_line = other_line = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_line = utf8_line or number
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        if utf8_line and other_line:
+            return utf8_line, other_line
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -335,12 +398,45 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | None = None) -> Grid:
-    enc = encoding or detect_encoding(loaded.data)
+def _decode(loaded: Loaded, encoding: str | None) -> str:
+    """The text of a CSV file. Five bytes (81, 8D, 8F, 90, 9D) have no letter in cp1252; a
+    file that holds one of them is Latin-1 (ISO-8859-1), which has a character for every byte."""
+    enc = encoding or detect_encoding(loaded.data, loaded.name)
     try:
-        text = loaded.data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
+        return loaded.data.decode(enc)
+    except UnicodeDecodeError as exc:
+        if encoding is None and enc == "cp1252" and _rarely_undefined(loaded.data):
+            return loaded.data.decode("latin-1")
         raise ReadError("csv_encoding", file=loaded.name, encoding=enc) from exc
+    except LookupError as exc:
+        raise ReadError("csv_encoding", file=loaded.name, encoding=enc) from exc
+
+
+_CP1252_UNDEFINED: Final = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _rarely_undefined(data: bytes) -> bool:
+    """A Western text with a stray byte cp1252 has no letter for (Latin-1 reads it), not text
+    in another code page that uses those bytes for letters (DOS Cyrillic: Б, Н, П, Р, Э)."""
+    high = [b for b in data if b >= 0x80]
+    undefined = sum(1 for b in high if b in _CP1252_UNDEFINED)
+    return undefined <= max(1, len(high) // 50)
+
+
+def _unclosed_quote(text: str, delimiter: str, start_line: int) -> bool:
+    """Whether the record that starts on ``start_line`` (1-based) opens a quote that is never
+    closed: the csv module then reads the rest of the file into one cell without a word."""
+    rest = "".join(text.splitlines(keepends=True)[start_line - 1 :])
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | None = None) -> Grid:
+    text = _decode(loaded, encoding)
     if "\x00" in text:
         raise ReadError("not_a_spreadsheet", file=loaded.name)
     delim = delimiter or sniff_delimiter(text)
@@ -349,8 +445,15 @@ def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | No
     csv.field_size_limit(max(csv.field_size_limit(), bounds.cell_chars + 1))
     rows: list[list[object]] = []
     width = 0
+    record_start = 1  # the line the last record started on
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        while True:
+            start = reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            record_start = start
             rows.append(list(record))
             width = max(width, len(record))
             if len(rows) > bounds.rows:
@@ -359,6 +462,8 @@ def read_csv(loaded: Loaded, *, encoding: str | None = None, delimiter: str | No
         if "field larger than field limit" in str(exc):
             limits.check_cell_chars(loaded.name, loaded.name, csv.field_size_limit() + 1, bounds)
         raise ReadError("csv_broken", file=loaded.name, reason=str(exc)) from exc
+    if rows and any("\n" in str(c) or "\r" in str(c) for c in rows[-1]) and _unclosed_quote(text, delim, record_start):
+        raise ReadError("csv_unclosed_quote", file=loaded.name, line=str(record_start))
     limits.check_extent(loaded.name, loaded.name, len(rows), width, bounds)
     limits.check_cell_chars(loaded.name, loaded.name, _longest(rows), bounds)
     return Grid(loaded.name, None, rows)

@@ -259,6 +259,12 @@ class PersonName:
 
 
 @dataclass(frozen=True)
+class NameList:
+    """Names separated by ``,`` ``;`` or line breaks: compared as a set (order, case, spacing and
+    separators do not make a change)."""
+
+
+@dataclass(frozen=True)
 class Aliases:
     """Header spellings accepted besides the catalog labels (any language)."""
 
@@ -464,7 +470,9 @@ class Meeting(TableModel):
     type: Annotated[MeetingType, Aliases(("kind", "тип", "вид встречи", "түрі"))]
     date: Annotated[dt.date, Aliases(("meeting date", "дата встречи", "кездесу күні"))]
     duration_min: Annotated[float, Field(gt=0), Aliases(("duration", "minutes", "длительность", "минут", "ұзақтығы"))]
-    attendees: Annotated[str | None, Aliases(("participants", "present", "участники", "присутствовали"))] = None
+    attendees: Annotated[
+        str | None, NameList(), Aliases(("participants", "present", "участники", "присутствовали"))
+    ] = None
     teams_presented: Annotated[int, Field(ge=1), Aliases(("teams", "команд", "командалар"))] = 1
 
 
@@ -542,6 +550,7 @@ class FieldSpec:
     gt: float | None
     le: float | None
     aliases: tuple[str, ...]
+    name_list: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -623,6 +632,7 @@ def _field_spec(name: str, model: type[TableModel]) -> FieldSpec:
         ref=next((m for m in meta if isinstance(m, Ref)), None),
         percent=any(isinstance(m, Percent) for m in meta),
         person=any(isinstance(m, PersonName) for m in meta),
+        name_list=any(isinstance(m, NameList) for m in meta),
         ge=ge,
         gt=gt,
         le=le,

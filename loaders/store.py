@@ -272,8 +272,21 @@ def key_exprs(spec: TableSpec, alias: str) -> list[str]:
     return [_key_expr(spec, spec.field(k), alias) for k in spec.key]
 
 
+def compared(f: FieldSpec, alias: str, column: str | None = None) -> str:
+    """A field as compared between two versions of a row: a list of names as the set of names
+    (``A, B`` is ``b; a``), anything else as it is. ``column`` names it otherwise than ``f``."""
+    col = f"{alias}.{q(column or f.name)}" if alias else q(column or f.name)
+    if not f.name_list:
+        return col
+    names = f"regexp_split_to_array(lower({col}), '[;,\\n\\r]+')"
+    return (
+        f"list_sort(list_distinct(list_filter(list_transform({names}, "
+        f"lambda x: regexp_replace(trim(x), '\\s+', ' ', 'g')), lambda x: x <> '')))"
+    )
+
+
 def hash_expr(spec: TableSpec, alias: str) -> str:
-    return "hash(" + ", ".join(f"{alias}.{q(f.name)}" for f in spec.fields) + ")"
+    return "hash(" + ", ".join(compared(f, alias) for f in spec.fields) + ")"
 
 
 def _history_ddl(spec: TableSpec) -> str:

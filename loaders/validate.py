@@ -9,6 +9,8 @@ projects/indicators, end before start.
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,9 +22,11 @@ from openpyxl.utils import get_column_letter
 
 from i18n import all_languages
 
-from .columnar import ArrowCells, parse_arrow
+from .cellmarks import Marks
+from .columnar import ArrowCells, has_error_text, parse_arrow
 from .issues import EnumValues, Issue, Level, Tr, TrList, display_value
 from .normalise import (
+    EXCEL_ERRORS,
     Parsed,
     column_index,
     header_key,
@@ -47,6 +51,7 @@ class ReadOptions:
 
     dayfirst: bool = True
     decimal_comma: bool = True
+    thousands: str | None = None  # a profile's grouping mark, said outright: "," or "."
 
 
 @dataclass
@@ -200,14 +205,22 @@ def _rectangle(rows: list[list[object]], width: int) -> list[list[object]]:
     return [r[:width] if len(r) >= width else [*r, *([""] * (width - len(r)))] for r in rows]
 
 
-def parse_column(spec: FieldSpec, raw: list[object], options: ReadOptions) -> Parsed:
+def parse_column(
+    spec: FieldSpec, raw: list[object], options: ReadOptions, shown_percent: np.ndarray | None = None
+) -> Parsed:
     match spec.kind:
         case "date":
             return parse_date(raw, dayfirst=options.dayfirst)
         case "number":
-            return parse_number(raw, percent=spec.percent, decimal_comma=options.decimal_comma)
+            return parse_number(
+                raw,
+                percent=spec.percent,
+                decimal_comma=options.decimal_comma,
+                thousands=options.thousands,
+                shown_percent=shown_percent,
+            )
         case "integer":
-            return parse_integer(raw, decimal_comma=options.decimal_comma)
+            return parse_integer(raw, decimal_comma=options.decimal_comma, thousands=options.thousands)
         case "enum":
             assert spec.enum is not None
             return parse_enum(raw, spec.enum)
@@ -373,8 +386,22 @@ def parse_grid(
     # parse every mapped column whole, then leave out the rows that are blank in all of them
     parsed_cols: list[tuple[FieldSpec, list[object], Parsed, str]] = []
     for f in spec.fields:
+        errors: dict[int, str] = {}
+        shown: np.ndarray | None = None
         if f.name in field_col:
-            raw: list[object] = list(transposed[field_col[f.name]])
+            j = field_col[f.name]
+            raw: list[object] = list(transposed[j])
+            errors = _error_cells(raw, grid.marks, j, header_idx)
+            if errors:
+                quoted = raw  # an issue quotes the error as Excel shows it
+                raw = list(raw)
+                for i in errors:
+                    raw[i] = ""
+            if f.kind in ("number", "integer") and grid.marks.percent:
+                shown = np.zeros(n, dtype=bool)
+                for r, c in grid.marks.percent:
+                    if c == j and 0 <= r - header_idx - 1 < n:
+                        shown[r - header_idx - 1] = True
             if value_maps and f.name in value_maps:
                 raw = _apply_value_map(raw, value_maps[f.name])
             column = written[f.name]
@@ -382,8 +409,28 @@ def parse_grid(
             raw, column = [constants[f.name]] * n, f.name
         else:
             continue
-        parsed_cols.append((f, raw, parse_column(f, raw, options), column))
+        parsed = parse_column(f, raw, options, shown)
+        if errors:
+            marked = pd.Series([errors.get(i) for i in range(n)], dtype=object)
+            parsed = dataclasses.replace(parsed, errors=marked)
+            raw = [errors.get(i, quoted[i]) for i in range(n)]
+        parsed_cols.append((f, raw, parsed, column))
     return finish_table(table, where, header_idx, n, parsed_cols, set(field_col), written, log)
+
+
+def _error_cells(raw: list[object], marks: Marks, column: int, header_idx: int) -> dict[int, str]:
+    """The cells of one column (by position under the header) that hold an Excel error value:
+    marked so in the sheet (calamine reads them as empty) or written as one (a CSV export)."""
+    out: dict[int, str] = {}
+    if marks.errors:
+        for (r, c), text in marks.errors.items():
+            i = r - header_idx - 1
+            if c == column and 0 <= i < len(raw):
+                out[i] = text
+    for i, v in enumerate(raw):
+        if type(v) is str and v.strip().upper() in EXCEL_ERRORS:
+            out[i] = v.strip().upper()
+    return out
 
 
 ParsedColumn = tuple[FieldSpec, "Quotable", Parsed, str]  # field, raw cells, parsed, header as written
@@ -428,6 +475,15 @@ def finish_table(
             params["allowed"] = EnumValues(f.enum)
         _cell_issues(log, "error", _bad_code(f), bad, cells, rows, where, column, params)
         blank = parsed.blank if parsed.blank is not None else values.isna() & ~bad
+        if parsed.errors is not None:
+            error = parsed.errors.notna()
+            blank = blank & ~error
+            level: Level = "error" if f.required else "warning"
+            _cell_issues(
+                log, level, "excel_error" if f.required else "excel_error_blank", error, cells, rows, where, column
+            )
+        values = _number_issues(log, f, parsed, values, cells, rows, where, column)
+        values = _key_issues(log, f, values, cells, rows, where, column)
         if f.required:
             _cell_issues(log, "error", "required_blank", blank, cells, rows, where, column)
         elif f.default is not None and blank.any():
@@ -479,7 +535,17 @@ def _take(p: Parsed, positions: np.ndarray) -> Parsed:
 
     values, bad = pick(p.values), pick(p.bad)
     assert values is not None and bad is not None
-    return Parsed(values, bad, pick(p.note), pick(p.blank))
+    return Parsed(
+        values,
+        bad,
+        pick(p.note),
+        pick(p.blank),
+        big=pick(p.big),
+        ambiguous=pick(p.ambiguous),
+        other=pick(p.other),
+        shown=pick(p.shown),
+        errors=pick(p.errors),
+    )
 
 
 def _day(value: pd.Timestamp) -> str:
@@ -494,6 +560,175 @@ def _apply_value_map(raw: list[object], mapping: Mapping[str, str]) -> list[obje
         hit = folded.get(header_key(v)) if isinstance(v, str) else None
         out.append(v if hit is None else hit)
     return out
+
+
+#: the largest whole number an INTEGER column of the store holds
+INTEGER_MAX: Final = 2**31 - 1
+
+
+def _number_issues(
+    log: IssueLog,
+    f: FieldSpec,
+    parsed: Parsed,
+    values: pd.Series,
+    raw: _Cells,
+    rows: pd.Series,
+    where: tuple[str, str],
+    column: str,
+) -> pd.Series:
+    """What a number cell was read as, where the user could have meant otherwise: a percent
+    format read as shown, a separator that reads two ways; and numbers no column can hold
+    (infinite, beyond the store's whole numbers), which are errors and read as nothing."""
+    if f.kind not in ("number", "integer"):
+        return values
+    if parsed.shown is not None and not f.percent:
+        _cell_issues(
+            log,
+            "warning",
+            "percent_format",
+            parsed.shown,
+            raw,
+            rows,
+            where,
+            column,
+            per_cell={"shown": values, "stored": values.astype("float64") / 100},
+        )
+    if parsed.ambiguous is not None and parsed.ambiguous.any():
+        read = values.astype("float64")
+        decimal = read.abs() < 1000  # "500,000" read as 500: the mark was taken for a decimal
+        meaning = decimal.map({True: Tr("issue.separator.decimal"), False: Tr("issue.separator.thousands")})
+        mark = pd.Series([_separator(raw[i]) for i in range(len(values))], index=values.index)
+        _cell_issues(
+            log,
+            "warning",
+            "ambiguous_separator",
+            parsed.ambiguous,
+            raw,
+            rows,
+            where,
+            column,
+            per_cell={"read": read, "other": _given(parsed.other, read), "mark": mark, "meaning": meaning},
+        )
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    infinite = pd.Series(np.isinf(number.to_numpy()), index=values.index)
+    _cell_issues(log, "error", "not_finite", infinite, raw, rows, where, column)
+    high = INTEGER_MAX if f.kind == "integer" else None
+    big = parsed.big if parsed.big is not None else pd.Series(False, index=values.index)
+    if high is not None:
+        big = big | number.abs().gt(high).fillna(False)
+    if big.any():  # a column with a range of its own says it (1–5), not the store's limit
+        low = f.ge if f.ge is not None else f.gt
+        if f.le is not None and low is not None:
+            code, params = "out_of_range", {"low": low, "high": f.le}
+        else:
+            code, params = "too_large", {"high": f.le if f.le is not None else high or 0}
+        _cell_issues(log, "error", code, big, raw, rows, where, column, params)
+    if infinite.any() or big.any():
+        values = values.where(~(infinite | big))
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Identifiers that look right and are not
+
+# characters nobody sees: format controls (zero-width space, right-to-left mark, BOM), other
+# controls, private use, unassigned, line and paragraph separators
+_INVISIBLE: Final = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})
+# letters of other alphabets drawn like Latin ones (Cyrillic, Greek), for telling look-alike IDs
+_CONFUSABLE: Final = str.maketrans(
+    "аеорсухіјѕԁһӏкмнвтАЕОРСУХІЈЅКМНВТΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχ",
+    "aeopcyxijsdhlkmhbtAEOPCYXIJSKMHBTABEZHIKMNOPTYXaokvptux",
+)
+
+
+def describe_char(c: str) -> str:
+    """A character as a person can find it: ``«Р» U+0420 CYRILLIC CAPITAL LETTER ER``."""
+    name = unicodedata.name(c, "")
+    shown = f"«{c}» " if c.isprintable() and not c.isspace() and unicodedata.category(c) not in _INVISIBLE else ""
+    return f"{shown}U+{ord(c):04X} {name}".strip()
+
+
+def _script(c: str) -> str:
+    return unicodedata.name(c, "?").split(" ")[0]
+
+
+def _key_problem(value: str, person: bool) -> tuple[str, dict[str, object]] | None:
+    """Why an identifier cannot be taken as typed: an invisible character, or (in a code, not a
+    person's name) letters of two alphabets."""
+    hidden = next((c for c in value if unicodedata.category(c) in _INVISIBLE), None)
+    if hidden is not None:
+        return "key_invisible", {"char": describe_char(hidden)}
+    if person:
+        return None
+    letters = [c for c in value if c.isalpha()]
+    scripts = [_script(c) for c in letters]
+    kinds = set(scripts)
+    if len(kinds) < 2:
+        return None
+    main = max(kinds, key=lambda k: (scripts.count(k), k == "LATIN"))
+    odd = next(c for c, k in zip(letters, scripts, strict=True) if k != main)
+    named = main.lower() if main in ("LATIN", "CYRILLIC", "GREEK") else "other"
+    return "key_mixed_script", {"char": describe_char(odd), "script": Tr(f"issue.script.{named}")}
+
+
+def skeleton(value: str) -> str:
+    """What an identifier looks like: case, width, spacing and look-alike letters of other
+    alphabets ignored (``Р01`` in Cyrillic, ``p01`` and ``P01`` look the same)."""
+    text = unicodedata.normalize("NFKC", value).translate(_CONFUSABLE).casefold()
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in _INVISIBLE)
+
+
+def _key_issues(
+    log: IssueLog,
+    f: FieldSpec,
+    values: pd.Series,
+    raw: _Cells,
+    rows: pd.Series,
+    where: tuple[str, str],
+    column: str,
+) -> pd.Series:
+    """Identifiers (keys and references) are read in NFKC form (a full-width ``Ｐ０１`` is
+    ``P01``, with a warning); one holding an invisible character, or a code mixing alphabets,
+    is an error naming the character, and is read as nothing."""
+    if f.kind != "text" or not (f.key or f.ref is not None):
+        return values
+    read: dict[str, str] = {}
+    wrong: dict[str, tuple[str, dict[str, object]]] = {}
+    for v in pd.unique(values.dropna()):
+        text = str(v)
+        if text.isascii() and text.isprintable():
+            continue
+        plain = unicodedata.normalize("NFKC", text)
+        problem = _key_problem(plain, f.person)
+        if problem is not None:
+            wrong[text] = problem
+        elif plain != text:
+            read[text] = plain
+    if not wrong and not read:
+        return values
+    file, place = where
+    as_text = values.astype(object)
+    for idx in values.index:
+        v = as_text[idx]
+        if not isinstance(v, str):
+            continue
+        if v in wrong:
+            code, params = wrong[v]
+            log.add(Issue("error", code, file, place, int(rows[idx]), column, display_value(raw[idx]), params))
+        elif v in read:
+            params = {"read": read[v]}
+            log.add(Issue("warning", "key_normalised", file, place, int(rows[idx]), column, display_value(v), params))
+    out = as_text.where(~as_text.isin(list(wrong)), None).replace(read)
+    return out
+
+
+def _given(series: pd.Series | None, like: pd.Series) -> pd.Series:
+    return series if series is not None else pd.Series(np.nan, index=like.index)
+
+
+def _separator(cell: object) -> str:
+    text = str(cell)
+    return "," if "," in text else "."
 
 
 def _range_issues(
@@ -534,6 +769,8 @@ def _param(value: object) -> object:
     if isinstance(value, float | np.floating) and not pd.isna(value):
         return float(value)
     if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Tr):
         return value
     return display_value(value)
 
@@ -612,6 +849,8 @@ def parse_columns(grid: ColumnGrid, options: ReadOptions = ReadOptions()) -> She
         return None
     table, header_idx = located.table, located.header_idx
     where, header_row = (grid.file, grid.place), header_idx + 1
+    if grid.marks:  # error values or percent formats: only the exact path sees and reports them
+        return None
     scratch = IssueLog()  # anything in it sends the sheet to the exact path
     field_col, written = recognise_columns(grid.head[header_idx], table, where, header_row, scratch)
     missing_columns(table, field_col, where, header_row, scratch)
@@ -622,6 +861,8 @@ def parse_columns(grid: ColumnGrid, options: ReadOptions = ReadOptions()) -> She
         if f.name not in field_col:
             continue
         column = grid.columns[field_col[f.name]].slice(header_idx + 1)
+        if has_error_text(column):
+            return None
         parsed = parse_arrow(f, column, dayfirst=options.dayfirst, decimal_comma=options.decimal_comma)
         if parsed is None:
             return None
@@ -661,6 +902,7 @@ def combine(sheets: list[SheetTable], log: IssueLog, known: KnownKeys) -> Valida
                 frame[k] = None
         fields = [f.name for f in spec.fields if f.name in frame.columns]
         _duplicate_keys(spec, frame, parts, log)
+        _lookalike_keys(spec, frame, parts, log, known)
         result.tables[table] = frame
         result.present[table] = tuple(fields)
     _references(result, by_table, log, known)
@@ -704,6 +946,45 @@ def _duplicate_keys(spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable
                     "first_row": str(int(_at(frame, first_idx, "_row"))),
                     "first_sheet": str(_at(frame, first_idx, "_place")),
                 },
+            )
+        )
+
+
+def _lookalike_keys(
+    spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable], log: IssueLog, known: KnownKeys
+) -> None:
+    """A new ID that looks like an existing one (``p01``, a Cyrillic ``Р01`` beside ``P01``) is
+    a warning naming the existing ID: it would load as a record of its own."""
+    if len(spec.key) != 1 or spec.field(spec.key[0]).kind != "text" or frame.empty:
+        return
+    name = spec.key[0]
+    ids = [v for v in pd.unique(frame[name].dropna()) if isinstance(v, str)]
+    existing = known(spec.name)
+    looks: dict[str, str] = {}
+    for v in sorted(existing, key=str):
+        looks.setdefault(skeleton(str(v)), str(v))
+    clash: dict[str, str] = {}
+    for v in ids:  # in the file's order: a later look-alike of an earlier new ID is named too
+        if v in existing:
+            continue
+        other = looks.setdefault(skeleton(v), v)
+        if other != v:
+            clash[v] = other
+    if not clash:
+        return
+    for idx in frame.index[frame[name].isin(list(clash))]:
+        value = str(_at(frame, idx, name))
+        place = str(_at(frame, idx, "_place"))
+        log.add(
+            Issue(
+                "warning",
+                "key_lookalike",
+                str(_at(frame, idx, "_file")),
+                place,
+                int(_at(frame, idx, "_row")),
+                _header(parts, place, name),
+                value,
+                {"existing": clash[value]},
             )
         )
 

@@ -304,6 +304,82 @@ EXPECTED: dict[str, Expected] = {
         column="Indicator ID",
         value="IND-99",
     ),
+    # an Excel error value where a value is required: not "the cell is empty"
+    "excel_error_required.xlsx": _e(
+        "excel_error",
+        "Excel қатесі тұр: #N/A",
+        "ошибка Excel: #N/A",
+        "holds the Excel error #N/A",
+        sheet="Projects",
+        row=2,
+        column="Project name",
+        value="#N/A",
+    ),
+    # numbers no column can hold: an error, never a traceback or a stored infinity
+    "number_infinite.xlsx": _e(
+        "not_finite",
+        "«1e309» шекті сан емес",
+        "«1e309» — не конечное число",
+        "'1e309' is not a finite number",
+        sheet="Budget",
+        row=2,
+        column="Planned, thousand KZT",
+        value="1e309",
+    ),
+    "teams_presented_huge.xlsx": _e(
+        "too_large",
+        "ең көбі 2\u00a0147\u00a0483\u00a0647",
+        "не больше 2\u00a0147\u00a0483\u00a0647",
+        "at most 2\u00a0147\u00a0483\u00a0647",
+        sheet="Meetings",
+        row=2,
+        column="Teams presented",
+        value="3000000000",
+    ),
+    "probability_huge.xlsx": _e(
+        "out_of_range",
+        "1–5 аралығынан тыс",
+        "вне диапазона 1–5",
+        "is outside 1–5",
+        sheet="Risks",
+        row=2,
+        column="Probability (1–5)",
+        value="100000000000000000000",
+    ),
+    # CSV text that would be stored garbled or swallowed
+    "csv_mixed_encoding.csv": _e(
+        "csv_mixed_encoding",
+        "1-жол UTF-8, ал 3-жол басқа кодтауда",
+        "строка 1 в UTF-8, а строка 3 в другой",
+        "line 1 is UTF-8, line 3 is not",
+    ),
+    "csv_unclosed_quote.csv": _e(
+        "csv_unclosed_quote",
+        "2-жолда ашылған тырнақша жабылмаған",
+        "кавычка, открытая в строке 2, не закрыта",
+        "a quote opened on line 2 is never closed",
+    ),
+    # identifiers that look right and are not
+    "key_zero_width.xlsx": _e(
+        "key_invisible",
+        "көрінбейтін таңба бар: U+200B ZERO WIDTH SPACE",
+        "невидимый символ: U+200B ZERO WIDTH SPACE",
+        "invisible character: U+200B ZERO WIDTH SPACE",
+        sheet="Projects",
+        row=2,
+        column="Project ID",
+        value="P-02\u200b",
+    ),
+    "key_mixed_script.xlsx": _e(
+        "key_mixed_script",
+        ("«Р» U+0420 CYRILLIC CAPITAL LETTER ER", "латын әріптері"),
+        ("«Р» U+0420 CYRILLIC CAPITAL LETTER ER", "латиница"),
+        ("«Р» U+0420 CYRILLIC CAPITAL LETTER ER", "Latin"),
+        sheet="Projects",
+        row=2,
+        column="Project ID",
+        value="PRJ-Р02",
+    ),
 }
 
 

@@ -29,11 +29,20 @@ Cell = str | int | float | dt.date | None
 
 
 class Formula:
-    """A formula cell and the value Excel cached for it (what a reader must show)."""
+    """A formula cell and the value Excel cached for it (what a reader must show): a number,
+    or an error value such as ``#REF!`` (written as an error cell, ``t="e"``)."""
 
-    def __init__(self, formula: str, cached: float) -> None:
+    def __init__(self, formula: str, cached: float | str) -> None:
         self.formula = formula
         self.cached = cached
+
+
+class Shown:
+    """A number cell with a number format: ``Shown(0.635, "0.0%")`` is what Excel shows as 63.5%."""
+
+    def __init__(self, value: float, num_format: str = "0.0%") -> None:
+        self.value = value
+        self.num_format = num_format
 
 
 def _workbook(out: io.BytesIO) -> xlsxwriter.Workbook:
@@ -43,7 +52,7 @@ def _workbook(out: io.BytesIO) -> xlsxwriter.Workbook:
 
 
 def _write_rows(
-    wb: xlsxwriter.Workbook, ws: Worksheet, rows: Sequence[Sequence[Cell | Formula]], first: int = 0
+    wb: xlsxwriter.Workbook, ws: Worksheet, rows: Sequence[Sequence[Cell | Formula | Shown]], first: int = 0
 ) -> None:
     """Rows from Excel row ``first + 1``: text stays text, numbers numbers, dates date cells."""
     date_fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
@@ -53,6 +62,8 @@ def _write_rows(
                 continue
             if isinstance(value, Formula):
                 ws.write_formula(i, j, value.formula, None, value.cached)
+            elif isinstance(value, Shown):
+                ws.write_number(i, j, value.value, wb.add_format({"num_format": value.num_format}))
             elif isinstance(value, str):
                 ws.write_string(i, j, value)
             elif isinstance(value, dt.date):
@@ -61,7 +72,7 @@ def _write_rows(
                 ws.write_number(i, j, value)
 
 
-def xlsx(sheets: dict[str, Sequence[Sequence[Cell | Formula]]]) -> bytes:
+def xlsx(sheets: dict[str, Sequence[Sequence[Cell | Formula | Shown]]]) -> bytes:
     """A workbook: sheet name -> rows (row 0 is Excel row 1)."""
     out = io.BytesIO()
     wb = _workbook(out)
@@ -90,6 +101,7 @@ TEAM_EN = ["Project ID", "Person", "Role", "Allocation, %", "From", "To"]
 TEAM_KK = ["Жоба коды", "Қызметкер", "Рөлі", "Жобаға босату үлесі, %", "Қай күннен", "Қай күнге дейін"]
 BUDGET_EN = ["Project ID", "Year", "Funding source", "Planned, thousand KZT", "Spent, thousand KZT"]
 VALUES_EN = ["Indicator ID", "Period end (date or quarter)", "Actual", "Comment"]
+MEETINGS_EN = ["Meeting ID", "Project ID", "Meeting type", "Date", "Duration, min", "Attendees", "Teams presented"]
 CHANGES_EN = ["Change ID", "Project ID", "Submitted on", "Description", "Decision", "Decided on"]
 
 
@@ -251,8 +263,96 @@ def bad_files() -> dict[str, bytes]:
         ),
         "unknown_project.xlsx": xlsx({"Risks": [RISKS_EN, ["R-10", "P-99", "Server delivery late", 3, 4]]}),
         "unknown_indicator.xlsx": xlsx({"Indicator values": [VALUES_EN, ["IND-99", "2026-Q3", 10]]}),
+        # a formula that failed, where a value is required (calamine reads it as an empty cell)
+        "excel_error_required.xlsx": xlsx(
+            {"Projects": [PROJECTS_EN, ["P-02", Formula("=VLOOKUP(A2,Names!A:B,2,0)", "#N/A"), *_project("")[2:]]]}
+        ),
+        # numbers no column can hold
+        "number_infinite.xlsx": xlsx({"Budget": [BUDGET_EN, ["P-01", 2027, "Republican budget", "1e309", None]]}),
+        "teams_presented_huge.xlsx": xlsx(
+            {"Meetings": [MEETINGS_EN, ["M-10", "P-01", "Quarterly report meeting", D(2026, 9, 30), 120, "", 3e9]]}
+        ),
+        "probability_huge.xlsx": xlsx({"Risks": [RISKS_EN, ["R-10", "P-01", "Server delivery late", 1e20, 4]]}),
+        # CSV text that would be stored wrong
+        "csv_mixed_encoding.csv": (
+            csv_text([PROJECTS_RU[:4], ["P-02", "Цифровой архив", "01.02.2026", "31.12.2026"]], ";").encode()
+            + csv_text([["P-03", "Электронный офис", "01.02.2026", "31.12.2026"]], ";").encode("cp1251")
+        ),
+        "csv_unclosed_quote.csv": csv_text([PROJECTS_EN[:4]], ",").encode()
+        + b'P-02,"Digital archive,01.02.2026,31.12.2026\r\nP-03,Open data,01.02.2026,31.12.2026\r\n',
+        # identifiers that look right and are not
+        "key_zero_width.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("P-02\u200b")]}),
+        "key_mixed_script.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("PRJ-\u042002")]}),
     }
     return files
+
+
+# --------------------------------------------------------------------------------------------
+# Files read right only with a warning: what they were read as is said, never silently
+# (expected values and warnings in tests/test_misreads.py)
+
+
+def _renamed_sheets(data: bytes, renames: dict[str, str]) -> bytes:
+    """A workbook with sheets renamed in its XML (two sheets of one name: Excel refuses that,
+    other programs write it)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                for old, new in renames.items():
+                    body = body.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), body)
+    return out.getvalue()
+
+
+def misread_files() -> dict[str, bytes]:
+    team_dated: list[list[Cell]] = [[*TEAM_EN], ["P-01", "Aigerim Sarsenova", "Analyst", 80, D(2026, 9, 1), None]]
+    meetings: list[list[Cell]] = [
+        [*MEETINGS_EN],
+        ["M-01", "P-01", "Daily meeting", D(2026, 2, 2), 15, "Dana Bekova, Arman Sadykov", 1],
+    ]
+    meetings_again: list[list[Cell]] = [
+        [*MEETINGS_EN],
+        ["M-01", "P-01", "Daily meeting", D(2026, 2, 2), 15, "arman  sadykov;\ndana bekova;", 1],
+    ]
+    latin1 = csv_text(
+        [["Project ID", "Project name", "Start date", "End date (passport deadline)", "Description"]], ","
+    ).encode() + "P-02,Caf\u00e9 registry,01.02.2026,31.12.2026,Budget \u00a32.3m\x81 (draft)\r\n".encode("latin-1")
+    return {
+        "percent_format_actual.xlsx": xlsx({"Indicator values": [VALUES_EN, ["IND-01", "2026-Q3", Shown(0.635), ""]]}),
+        "percent_format_allocation.xlsx": xlsx(
+            {"Team": [TEAM_EN[:4], ["P-01", "Aigerim Sarsenova", "Analyst", Shown(0.2, "0%")]]}
+        ),
+        "separator_comma.csv": csv_text(
+            [BUDGET_EN, ["P-01", "2027", "Republican budget", "500,000", ""]], ";"
+        ).encode(),
+        "separator_point.xlsx": xlsx({"Budget": [BUDGET_EN, ["P-01", 2027, "Republican budget", "12.000", None]]}),
+        "excel_error_optional.xlsx": xlsx(
+            {
+                "Projects": [
+                    [*PROJECTS_EN, "Program"],
+                    [*_project("P-02"), Formula("=Programs!B7", "#REF!")],
+                ]
+            }
+        ),
+        "excel_error_text.csv": csv_text([VALUES_EN, ["IND-01", "2026-Q3", "40", "#DIV/0!"]], ",").encode(),
+        "key_lowercase.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("p-01")]}),
+        "key_cyrillic.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("\u0420-01")]}),
+        "key_fullwidth.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("\uff30-\uff10\uff11", "Digital archive")]}),
+        "team_dated.xlsx": xlsx({"Team": team_dated}),
+        "team_undated.xlsx": xlsx({"Team": [TEAM_EN[:4], ["P-01", "Aigerim  Sarsenova", "Analyst", 60]]}),
+        "meetings_attendees.xlsx": xlsx({"Meetings": meetings}),
+        "meetings_attendees_again.xlsx": xlsx({"Meetings": meetings_again}),
+        "two_sheets_one_name.xlsx": _renamed_sheets(
+            xlsx({"Projects": [PROJECTS_EN, _project("P-02")], "Projects2": [PROJECTS_EN, _project("P-03")]}),
+            {"Projects2": "Projects"},
+        ),
+        "latin1.csv": latin1,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,7 +476,8 @@ def write(root: Path, make: Callable[[], dict[str, bytes]], folder: str) -> list
 
 def main(root: Path = HERE) -> None:
     (root / BASELINE).write_bytes(baseline_file())
-    for path in [root / BASELINE, *write(root, bad_files, "bad"), *write(root, good_files, "good")]:
+    written = [*write(root, bad_files, "bad"), *write(root, good_files, "good"), *write(root, misread_files, "misread")]
+    for path in [root / BASELINE, *written]:
         print(f"{path.relative_to(root)}  {path.stat().st_size} bytes")
 
 
