@@ -1,22 +1,24 @@
 """Building a mapping profile from a foreign file, one choice at a time (the Upload page's mapping step).
 
-An export of another system holds no sheet the importer recognises. The page lets the user pick
-its sheet and header row, suggests a source column for each field of the target table, lists the
-values of an enum column the dashboard cannot read, and turns the choices into a ``Profile``
+An export of another system holds no sheet the importer recognises, or only one it hardly fits
+(a few of its headers happen to be ours: ``poor_match``). The page lets the user pick its sheet
+and header row, suggests a source column for each field of the target table, lists the values of
+an enum column the dashboard cannot read, and turns the choices into a ``Profile``
 (``mapping.py``) that ``importer.prepare`` reads the file with and that can be saved as TOML.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from .importer import ImportPlan
 from .issues import display_value
 from .mapping import Profile, Scalar, SourceSpec, TargetSpec
-from .normalise import column_index, header_key, parse_enum
+from .normalise import column_index, header_key, parse_enum, table_for_name
 from .reader import HEADER_SCAN_ROWS, Grid, Loaded, read_grids
 from .schema import table_specs
 from .validate import IssueLog, ReadOptions, SheetTable, header_cells, read_tables
@@ -24,12 +26,60 @@ from .validate import IssueLog, ReadOptions, SheetTable, header_cells, read_tabl
 MAX_DISTINCT = 30
 
 
+@dataclass(frozen=True)
+class PoorMatch:
+    """A sheet taken for ``table`` that hardly fits it: an export of another system whose headers
+    happen to hold a few of ours (``start_date``, ``end_date``). Read as it is, it gives a table of
+    errors about columns it never meant to have; it needs a mapping instead."""
+
+    file: str
+    place: str
+    table: str
+    known: tuple[str, ...]  # its headers the table knows, as written
+    unknown: tuple[str, ...]  # its headers the table does not know, as written
+    missing: tuple[str, ...]  # required fields of the table no header feeds
+
+    @property
+    def total(self) -> int:
+        return len(self.known) + len(self.unknown)
+
+
+def poor_match(sheet: SheetTable, unknown: Sequence[str]) -> PoorMatch | None:
+    """``sheet`` as a poor match, or None when it fits its table well enough to be checked as the
+    template is (``unknown``: its headers the table does not know).
+
+    A sheet recognised by its columns alone is a poor match when a required column of the table
+    is missing or fewer than half of its headers are the table's. A sheet whose name says the
+    table (our template's "Projects", a ``projects.csv``) is meant to be one: it is a poor match
+    only when both hold, else its errors say what to correct in it."""
+    spec = table_specs()[sheet.table]
+    missing = tuple(f for f in spec.required if f not in sheet.headers)
+    known = tuple(sheet.headers.values())
+    few = len(known) * 2 < len(known) + len(unknown)
+    named = table_for_name(Path(sheet.place).stem if sheet.place == sheet.file else sheet.place) == sheet.table
+    if not ((missing and few) if named else (missing or few)):
+        return None
+    return PoorMatch(sheet.file, sheet.place, sheet.table, known, tuple(unknown), missing)
+
+
+def poor_matches(plan: ImportPlan) -> list[PoorMatch]:
+    """The sheets of the upload read as a table they hardly fit (``poor_match``), in file order."""
+    unknown: dict[tuple[str, str], list[str]] = {}
+    for i in plan.issues:
+        if i.code == "unknown_column" and i.column:
+            unknown.setdefault((i.file, i.sheet or ""), []).append(i.column)
+    found = (poor_match(s, unknown.get((s.file, s.place), [])) for s in plan.validation.sources)
+    return [m for m in found if m is not None]
+
+
 def foreign_files(plan: ImportPlan) -> list[str]:
-    """Files of the upload in which no sheet was recognised as a table (every sheet unknown or
-    empty, at least one unknown): exports of another system, which need a mapping."""
-    recognised = {s.file for s in plan.validation.sources}
-    unknown = {i.file for i in plan.issues if i.code == "unknown_sheet"}
-    return [r.name for r in plan.files if r.name in unknown and r.name not in recognised]
+    """Files of the upload that hold no table the importer can take as it is: every sheet unknown,
+    empty or a poor match (``poor_match``), at least one unknown or a poor match. Exports of another
+    system: they need a mapping, not a table of errors."""
+    poor = {(m.file, m.place) for m in poor_matches(plan)}
+    fitting = {s.file for s in plan.validation.sources if (s.file, s.place) not in poor}
+    foreign = {f for f, _ in poor} | {i.file for i in plan.issues if i.code == "unknown_sheet"}
+    return [r.name for r in plan.files if r.name in foreign and r.name not in fitting]
 
 
 def _filled(cell: object) -> bool:

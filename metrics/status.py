@@ -54,6 +54,7 @@ STATUS_COLUMNS: Final[dict[str, ColumnType]] = {
     "override_author": "text",
     "override_at": "date",
     "rag_effective": "text",
+    "reported_rag": "text",  # the source system's own rating, shown beside the computed RAG (never in it)
 }
 
 

@@ -31,6 +31,7 @@ if files:
         plan = upload_view.plan_for(files, actor, mapping) if mapping is not None else None
     if plan is not None:
         st.subheader(tr("upload.check_title"))
+        upload_view.show_passport_changes(plan)
         upload_view.show_issues(plan)
         upload_view.show_changes(plan)
         upload_view.confirm(plan, actor)

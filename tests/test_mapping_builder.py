@@ -15,6 +15,7 @@ from loaders.importer import prepare
 from loaders.mapping import Profile
 from loaders.reader import Grid, Loaded, read_grids
 from tests.builders import as_user
+from tests.foreign import UK_HEADERS, uk_export
 
 BAD = Path(__file__).parent / "data" / "bad"
 BASELINE = Path(__file__).parent / "data" / "baseline.xlsx"
@@ -40,6 +41,39 @@ def test_foreign_files_are_those_with_no_recognised_table(empty_con: duckdb.Duck
     # a file that cannot be read at all is not "foreign": it is an error of its own
     broken = prepare(empty_con, [Loaded("x.csv", (BAD / "pdf_renamed.csv").read_bytes())])
     assert mb.foreign_files(broken) == []
+
+
+def test_an_export_that_hardly_fits_a_table_is_foreign_not_a_table_of_errors(
+    empty_con: duckdb.DuckDBPyConnection,
+) -> None:
+    plan = prepare(empty_con, [Loaded("gmpp_style.csv", uk_export())])
+    # read as it is, it is taken for the projects table: every row an error about a blank ID
+    assert {i.code for i in plan.validation.errors} >= {"missing_column", "duplicate_key"}
+    assert mb.foreign_files(plan) == ["gmpp_style.csv"]
+    (match,) = mb.poor_matches(plan)
+    assert (match.table, match.place, match.missing) == ("projects", "gmpp_style.csv", ("project_id",))
+    assert match.known == ("project_name", "start_date", "end_date")
+    assert match.total == len(UK_HEADERS)
+    assert set(match.unknown) == set(UK_HEADERS) - set(match.known)
+
+
+def test_which_sheets_fit_their_table_well_enough(empty_con: duckdb.DuckDBPyConnection) -> None:
+    ours = "project_id,name,start_date,end_date,status\nP1,Portal,01.01.2026,31.12.2026,execution\n"
+    extra = "".join(f",note {i}" for i in range(6))
+    wide = ours.replace("status\n", f"status{extra}\n").replace("execution\n", "execution" + "," * 6 + "\n")
+    no_id = "name,start_date,end_date,status\nPortal,01.01.2026,31.12.2026,execution\n"
+
+    def foreign(name: str, text: str) -> list[str]:
+        return mb.foreign_files(prepare(empty_con, [Loaded(name, text.encode())]))
+
+    assert foreign("export.csv", ours) == []  # our headers, whatever the file is called
+    assert foreign("projects.csv", wide) == []  # named for the table: extra columns are warnings
+    assert foreign("export.csv", wide) == ["export.csv"]  # fewer than half of its headers are ours
+    assert foreign("export.csv", no_id) == ["export.csv"]  # a required column is missing
+    assert foreign("projects.csv", no_id) == []  # meant as our table: the error says what to add
+    # the template's own sheet without a required column stays an error to correct
+    bad = prepare(empty_con, [Loaded("m.xlsx", (BAD / "missing_required_column.xlsx").read_bytes())])
+    assert mb.foreign_files(bad) == [] and mb.poor_matches(bad) == []
 
 
 def test_header_row_guess_skips_the_title_and_lists_the_headers() -> None:

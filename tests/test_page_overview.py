@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from exports.palette import SHAPES
 from i18n import catalog, numbers, t
 from loaders import store
 from metrics.common import Filters
 from metrics.report import headline, picture
 from metrics.status import decision_list
 from tests.apptest import errors, open_page, select
+from tests.foreign import rate
 
 CARD = re.compile(
     r'<div class="pmo-card" title="([^"]*)" data-testid="pmo-card"><div class="l">(.*?)</div>'
@@ -139,3 +141,27 @@ def test_empty_database(empty_db: Path) -> None:
     at = open_page("overview", lang="ru")
     assert errors(at) == []
     assert at.info[0].value.startswith("**" + t("common.empty_title", "ru"))
+
+
+def test_a_source_rating_is_a_column_beside_the_computed_status(demo_db: Path) -> None:
+    rating = t("col.projects.reported_rag", "en")
+    at = open_page("overview", lang="en")
+    assert rating not in at.dataframe[0].value.columns  # no project has one: no empty column
+    before = picture(store.connect(demo_db), dt.date(2026, 9, 30)).status
+    rate(demo_db, {"P06": "Amber/Green", "P02": "Red"})
+    after = picture(store.connect(demo_db), dt.date(2026, 9, 30)).status
+    assert after["reported_rag"].tolist() == [None, "Red", *[None] * 3, "Amber/Green", *[None] * 7]
+    columns = ["project_id", "rag", "rag_effective", "rag_reasons", "kpi_index"]
+    assert after[columns].equals(before[columns])  # the source's rating never changes ours
+
+    at = open_page("overview", lang="en")
+    assert errors(at) == []
+    table = at.dataframe[0].value
+    headers = list(table.columns)
+    assert headers.index(rating) == headers.index(t("overview.effective", "en")) + 1
+    rows = table.set_index(t("col.projects.project_id", "en"))
+    assert rows.loc["P06", rating] == "Amber/Green"
+    assert rows.loc["P06", t("overview.effective", "en")] == "■ " + t("rag.red", "en")  # still computed
+    assert rows.loc["P02", rating] == "Red"
+    ours = str(before.set_index("project_id").loc["P02", "rag_effective"])
+    assert rows.loc["P02", t("overview.effective", "en")] == f"{SHAPES[ours]} {t(f'rag.{ours}', 'en')}"

@@ -17,6 +17,7 @@ from metrics.overdue import overdue_items
 from metrics.status import project_status
 from tests.apptest import errors, open_page, plain, select
 from tests.builders import as_user
+from tests.foreign import rate
 
 AS_OF = dt.date(2026, 9, 30)
 RAW_KEY = re.compile(
@@ -247,3 +248,26 @@ def test_team_shares_and_trend(demo_con) -> None:  # type: ignore[no-untyped-def
     last = trend[trend["indicator_id"] == "P06-TI1"].iloc[-1]
     assert (last["achievement"], last["expected"]) == (0.75, 1.0)  # 18 of 20 groups at the deadline
     assert trend["expected"].between(0, 1).all()
+
+
+def test_the_source_rating_stands_beside_the_badge_and_changes_nothing(demo_db: Path) -> None:
+    hostile = "**Green** <b>x</b> [y](http://e.kz)"
+    before = project_status(store.connect(demo_db), AS_OF)
+    rate(demo_db, {"P06": "Amber/Green", "P10": hostile})
+    after = project_status(store.connect(demo_db), AS_OF)
+    columns = ["project_id", "rag", "rag_effective", "rag_reasons", "kpi_index"]
+    assert after[columns].equals(before[columns])
+
+    at = open_page("passport", pid="P06", lang="en")
+    assert errors(at) == []
+    assert "**Source rating:** Amber/Green" in [plain(m.value) for m in at.markdown]
+    badge = "".join(h.value for h in at.html)
+    assert f'pmo-rag-red">■ {t("rag.red", "en")}<' in badge  # the computed status, not the source's
+    assert "Amber/Green" not in badge
+
+    at = open_page("passport", pid="P10", lang="kk")  # completed: no RAG, the source's rating still shown
+    assert errors(at) == []
+    (line,) = [m.value for m in at.markdown if plain(m.value).startswith("**Дереккөз бағасы:**")]
+    assert plain(line) == f"**Дереккөз бағасы:** {hostile}"
+    assert "**Green**" not in line and "<b>" not in line and "](" not in line  # shown as text, never markup
+    assert_no_raw_keys(at)

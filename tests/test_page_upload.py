@@ -3,6 +3,7 @@ rollback, the mapping step for an export of another system, languages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -10,12 +11,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders import profiles, store
+from loaders import profiles, store, template
 from tests.apptest import ROOT, errors, open_page, plain
+from tests.foreign import UK_HEADERS, uk_export
 
 DEMO = ROOT / "data" / "demo_portfolio.xlsx"
 BAD = ROOT / "tests" / "data" / "bad"
 REALDATA = ROOT.parent / "shared" / "realdata"
+KNOWN_UK = ("project_name", "start_date", "end_date")  # the UK export's headers that are our spellings
 RAW_KEY = re.compile(r"\b(?:upload|cli|table|col|issue|enum|common|page|side)\.[a-z_]+\b")
 
 #: An export of another system: no header the importer knows, a title row above the header.
@@ -194,9 +197,10 @@ def test_changed_values_side_by_side_then_rollback_undoes_later_batches(demo_db:
 def test_foreign_export_with_a_shipped_profile(empty_db: Path) -> None:
     at = open_page("upload", lang="en")
     at = upload(at, ("gmpp_2019.csv", GMPP))
-    # start_date/end_date look like the projects table: the file is half-recognised, with errors
-    assert at.error
-    at.toggle(key="upload_map_on").set_value(True).run()
+    # start_date/end_date look like the projects table, but the file hardly fits it: the mapping
+    # step opens by itself instead of a table of errors
+    assert errors(at) == []
+    assert plain(at.info[0].value).startswith("'gmpp_2019.csv' does not follow the dashboard's template")
     at.selectbox(key="upload_map_profile").set_value("gmpp_2019").run()
     assert errors(at) == []
     counts = frame_with(at, "New").set_index("Table")
@@ -217,8 +221,7 @@ def test_real_exports_preview_with_their_profiles(empty_db: Path, export: str, p
         pytest.skip("no /work/shared/realdata")
     at = open_page("upload", lang="ru")
     at = upload(at, (export, (REALDATA / export).read_bytes()))
-    assert not at.exception  # half-recognised: a table of errors, no crash
-    at.toggle(key="upload_map_on").set_value(True).run()
+    assert errors(at) == []  # half-recognised: the mapping step, not a table of errors
     at.selectbox(key="upload_map_profile").set_value(profile).run()
     assert errors(at) == []
     counts = frame_with(at, "Новые").set_index("Таблица")
@@ -285,6 +288,101 @@ def test_mapping_step_opens_for_a_foreign_file_and_builds_a_profile(empty_db: Pa
     assert errors(at) == []
     batches = applied(empty_db)
     assert list(batches["file_name"]) == ["register.csv"] and int(batches["inserted"].iloc[0]) == 3
+
+
+def test_an_export_that_only_looks_like_projects_goes_to_the_mapping_step(empty_db: Path) -> None:
+    """A UK-style export (GMPP's columns, generated rows): its start_date/end_date made it pass
+    for the projects table, answered with an error per row about a blank project ID."""
+    at = open_page("upload", lang="en")
+    at = upload(at, ("gmpp_style.csv", uk_export()))
+    assert errors(at) == []  # no table of errors: the suggestion to map the file
+    assert not [d for d in at.dataframe if "Reason" in d.value.columns]
+    assert not [t for t in at.toggle if t.key == "upload_map_on"]  # the step opened by itself
+    assert plain(at.info[0].value) == (
+        "'gmpp_style.csv' does not follow the dashboard's template: of its 15 columns only 3 belong to the "
+        "table 'Projects' (project_name, start_date, end_date), and required columns are missing: Project ID. "
+        "It looks like an export of another system: rather than correcting errors, map its columns below."
+    )
+    other = [plain(c.value) for c in at.caption if plain(c.value).startswith("The file's other columns")]
+    assert other == [f"The file's other columns (12): {', '.join(h for h in UK_HEADERS if h not in KNOWN_UK)}"]
+    # the mapping starts from the table it was taken for, its known columns suggested
+    assert at.selectbox(key="upload_map_table").value == "projects"
+    assert at.selectbox(key="upload_map_src_projects_name").value == "project_name"
+    assert at.selectbox(key="upload_map_src_projects_end_date").value == "end_date"
+    project_id = at.selectbox(key="upload_map_src_projects_project_id")
+    assert project_id.value is None
+    assert [str(o).partition(" · ")[0] for o in project_id.options] == ["— none —", *UK_HEADERS]
+    assert "Map the required fields to see the result: Project ID." in [i.value for i in at.info]
+
+    project_id.set_value("project_name")
+    at.selectbox(key="upload_map_src_projects_program").set_value("department")
+    at.run()
+    assert errors(at) == []
+    counts = frame_with(at, "New").set_index("Table")
+    assert counts.loc["Projects", "New"] == 12
+    assert_no_raw_keys(at)
+
+    at = open_page("upload", lang="kk")
+    at = upload(at, ("gmpp_style.csv", uk_export()))
+    assert errors(at) == []
+    assert plain(at.info[0].value).startswith(
+        "«gmpp_style.csv» файлы дашборд үлгісімен жасалмаған: оның 15 бағанының ішінде «Жобалар» кестесіне "
+        "тек 3 баған сәйкес келеді (project_name, start_date, end_date), ал міндетті бағандар жоқ: Жоба коды."
+    )
+
+
+def _renamed_portfolio(db: Path) -> bytes:
+    """The demo's projects in the template, three renamed, one moved to another program and P04's
+    passport deadline moved half a year: an upload of existing projects."""
+    con = store.connect(db)
+    try:
+        frame = con.execute("SELECT * FROM projects ORDER BY project_id").df()
+    finally:
+        con.close()
+    rows: list[dict[str, object]] = []
+    for rec in frame.to_dict("records"):
+        row = {str(k): (None if pd.isna(v) else v.date() if isinstance(v, pd.Timestamp) else v) for k, v in rec.items()}
+        rows.append(row)
+    by_id = {str(r["project_id"]): r for r in rows}
+    old_names = {pid: str(by_id[pid]["name"]) for pid in ("P01", "P02", "P03")}
+    for pid in old_names:
+        by_id[pid]["name"] = f"{old_names[pid]} 2.0"
+    by_id["P05"]["program"] = "Цифрлық кеден"
+    by_id["P04"]["end_date"] = dt.date(2028, 6, 30)
+    wb = template.build("en")
+    template.fill(wb, "projects", rows, "en")
+    return template.to_bytes(wb)
+
+
+def test_passport_changes_of_existing_projects_are_warned_at_the_top(demo_db: Path) -> None:
+    workbook = _renamed_portfolio(demo_db)
+    at = open_page("upload", lang="en")
+    at = upload(at, ("passports.xlsx", workbook))
+    assert errors(at) == []
+    (box,) = [w for w in at.main.warning if "Passports of existing projects change" in w.value]
+    lines = plain(box.value).split("\n")
+    assert lines[0] == "**Passports of existing projects change: check before you confirm.**"
+    assert lines[2].startswith(
+        "- 3 projects are renamed: P01: 'Электрондық шот-фактуралар жүйесін дамыту' → "
+        "'Электрондық шот-фактуралар жүйесін дамыту 2.0'; P02: "
+    )
+    assert lines[3:] == [
+        "- Program changes for P05: 'Кедендік әкімшілендіруді жаңғырту' → 'Цифрлық кеден'",
+        "- End date (passport deadline) moves for P04: 31.12.2027 → 30.06.2028",
+    ]
+    assert at.main.warning[0] is box  # above the rest of the check
+    assert "Projects: changed values (5 rows)" in [e.label for e in at.expander]  # the diff is still there
+
+    at = open_page("upload", lang="kk")
+    at = upload(at, ("passports.xlsx", workbook))
+    assert errors(at) == []
+    lines = plain(at.main.warning[0].value).split("\n")
+    assert lines[0] == "**Бар жобалардың паспорттары өзгереді: растамас бұрын тексеріңіз.**"
+    assert lines[2].startswith("- 3 жобаның атауы өзгереді: P01: «Электрондық шот-фактуралар жүйесін дамыту» → ")
+    assert lines[3:] == [
+        "- P05 жобасының бағдарламасы өзгереді: «Кедендік әкімшілендіруді жаңғырту» → «Цифрлық кеден»",
+        "- P04 жобасының паспорт бойынша аяқталу мерзімі ауысады: 31.12.2027 → 30.06.2028",
+    ]
 
 
 def test_template_download_and_language_switch(empty_db: Path) -> None:

@@ -27,6 +27,8 @@ LIST_ROWS: Final = 10
 PROJECT_COLS: Final = [
     Col("project_id", "col.projects.project_id", width=100, pinned=True),
     Col("rag_effective", "overview.effective", "rag", width=120),
+    # the source system's own rating, beside ours (a column only when a project has one)
+    Col("reported_rag", "col.projects.reported_rag", width=130),
     Col("kpi_index", "overview.kpi", "fraction", width=90),
     Col("reason", "overview.main_reason", width=330),
     Col("other_reasons", "overview.other_reasons", "int", width=120),

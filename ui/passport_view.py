@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from loaders import store
 from loaders.access import AccessDenied, Actor, Right
@@ -214,15 +215,18 @@ def status_box(row: pd.Series) -> None:
     with st.container(border=True):
         if row["cancelled"]:
             st.markdown(tr("passport.cancelled_no_rag"))
+            source_rating(st.container(), row)
             return
         if not row["live"]:
             st.html(f"<style>{rag_style.badge_css()}</style>" + rag_style.badge_html(None, _stage(row)))
+            source_rating(st.container(), row)
             if row["lifecycle"] == "completed":
                 st.markdown(final_result(row))
             st.caption(tr("status.no_rag_help"))
             return
         effective, computed, override = st.columns([2, 5, 4])
         effective.html(f"<style>{rag_style.badge_css()}</style>" + rag_style.badge_html(row["rag_effective"]))
+        source_rating(effective, row)
         effective.markdown(f"**{tr('passport.kpi_index')}:** {labels.percent(row['kpi_index'])}")
         computed.markdown(f"**{tr('passport.rag_computed')}:** {_rag(row['rag'])}")
         reasons = row["rag_reasons"] if isinstance(row["rag_reasons"], list) else []
@@ -240,6 +244,14 @@ def status_box(row: pd.Series) -> None:
             )
         else:
             override.caption(tr("passport.no_override"))
+
+
+def source_rating(where: DeltaGenerator, row: pd.Series) -> None:
+    """The source system's own rating ("Amber/Green") beside the badge, as the file wrote it: a
+    text from the data, shown escaped; it never replaces the computed status."""
+    value = row.get("reported_rag")
+    if isinstance(value, str) and value.strip():
+        where.markdown(f"**{tr('col.projects.reported_rag')}:** {md(value)}", help=tr("colhelp.projects.reported_rag"))
 
 
 def _stage(row: pd.Series) -> str:

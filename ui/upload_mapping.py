@@ -11,7 +11,7 @@ the reader's child process, under the import limits, like any upload.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
@@ -34,16 +34,22 @@ from .upload_view import denied, labelled
 
 K_ON, K_FILE, K_PROFILE, K_GRIDS = "upload_map_on", "upload_map_file", "upload_map_profile", "upload_grids"
 Dates = Literal["day_first", "month_first"]
+COLUMNS_LISTED = 30  # other headers of a file that hardly fits its table named; the rest only counted
 Decimal = Literal[",", "."]
 
 
 def step(files: Sequence[Loaded], plan: ImportPlan | None, actor: Actor) -> tuple[bool, mb.ForFiles | None]:
     """Whether the mapping step is on, and the mapping to preview with (None while incomplete).
 
-    It opens by itself when a file holds no recognised table, else on the user's request."""
+    It opens by itself when a file holds no table the importer can take as it is (none recognised,
+    or only one it hardly fits: ``mapping_builder.poor_match``), else on the user's request."""
     foreign = mb.foreign_files(plan) if plan is not None else []
-    if foreign:
-        st.info(tr("upload.map_auto", files=md_join(foreign)), icon=":material/swap_horiz:")
+    poor: dict[str, mb.PoorMatch] = {}
+    if plan is not None and foreign:
+        for m in mb.poor_matches(plan):
+            if m.file in foreign:
+                poor.setdefault(m.file, m)
+        _explain(foreign, poor)
     elif not st.toggle(tr("upload.map_toggle"), key=K_ON, help=tr("upload.map_toggle_help")):
         return False, None
     with st.container(border=True):
@@ -58,11 +64,35 @@ def step(files: Sequence[Loaded], plan: ImportPlan | None, actor: Actor) -> tupl
         loaded = next(f for f in files if f.name == name)
         picked, profile = _saved()
         if not picked:
-            profile = _built(loaded, actor)
+            profile = _built(loaded, actor, poor.get(name))
     if profile is None:
         return True, None
     st.caption(tr("upload.map_preview", name=md(profile.name), file=md(name)))
     return True, mb.ForFiles(profile, frozenset({name}))
+
+
+def _explain(foreign: Sequence[str], poor: Mapping[str, mb.PoorMatch]) -> None:
+    """Why the mapping step opened: no table recognised in a file, or a file taken for a table it
+    hardly fits (its headers happen to hold a few of ours); then the columns of such a file."""
+    unknown = [f for f in foreign if f not in poor]
+    if unknown:
+        st.info(tr("upload.map_auto", files=md_join(unknown)), icon=":material/swap_horiz:")
+    for m in poor.values():
+        params = {
+            "file": md(m.file),
+            "table": tr(f"table.{m.table}"),
+            "total": m.total,
+            "known": len(m.known),
+            "matched": md_join(m.known),
+        }
+        if m.missing:
+            missing = ", ".join(tr(f"col.{m.table}.{f}") for f in m.missing)
+            st.info(tr("upload.map_poor_missing", missing=missing, **params), icon=":material/swap_horiz:")
+        else:
+            st.info(tr("upload.map_poor_few", **params), icon=":material/swap_horiz:")
+        if m.unknown:
+            shown = md_join(m.unknown[:COLUMNS_LISTED]) + (" …" if len(m.unknown) > COLUMNS_LISTED else "")
+            st.caption(tr("upload.map_other_columns", count=len(m.unknown), columns=shown))
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,7 +161,9 @@ def _keep_valid(key: str, options: Sequence[object]) -> None:
         del st.session_state[key]
 
 
-def _built(loaded: Loaded, actor: Actor) -> Profile | None:
+def _built(loaded: Loaded, actor: Actor, hint: mb.PoorMatch | None = None) -> Profile | None:
+    """The profile the user builds; ``hint`` (the table the file was taken for) picks the sheet
+    and the target table to start from."""
     try:
         grids = _grids(loaded)
     except ReadError as exc:
@@ -144,6 +176,8 @@ def _built(loaded: Loaded, actor: Actor) -> Profile | None:
     name = st.text_input(tr("upload.map_name"), value=Path(loaded.name).stem, key="upload_map_name", max_chars=80)
     places = [g.place for g in filled]
     biggest = max(range(len(filled)), key=lambda i: len(filled[i].rows))  # the data, not a cover sheet
+    if hint is not None and hint.place in places:
+        biggest = places.index(hint.place)
     c1, c2, c3, c4 = st.columns(4)
     _keep_valid("upload_map_sheet", places)
     place = c1.selectbox(
@@ -179,7 +213,11 @@ def _built(loaded: Loaded, actor: Actor) -> Profile | None:
         st.warning(tr("upload.map_no_headers"), icon=":material/error:")
         return None
     table = st.selectbox(
-        tr("upload.map_table"), TABLES, format_func=labelled(TABLES, lambda t: tr(f"table.{t}")), key="upload_map_table"
+        tr("upload.map_table"),
+        TABLES,
+        index=TABLES.index(hint.table) if hint is not None else 0,
+        format_func=labelled(TABLES, lambda t: tr(f"table.{t}")),
+        key="upload_map_table",
     )
     columns, constants, values = _fields(table, grid, header_idx, heads)
     missing = mb.missing_required(table, columns, constants)

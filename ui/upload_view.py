@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from i18n import has, numbers
-from loaders import store, template
+from loaders import preview, store, template
 from loaders.access import AccessDenied, Actor, Right
 from loaders.importer import ImportPlan, SheetSource, StalePlan, commit, import_limits, prepare
 from loaders.issues import ISSUE_COLUMNS, Issue
@@ -155,6 +155,15 @@ def plan_for(files: Sequence[Loaded], actor: Actor, mapping: SheetSource | None 
             plans.pop(next(iter(plans)))
         plans[key] = plan
     return plans[key]
+
+
+def show_passport_changes(plan: ImportPlan) -> None:
+    """The passport changes of existing projects (names, programs, curators, start and end dates),
+    one line per field, above the rest of the check: easy to miss in the per-row diff."""
+    lines = preview.passport_warnings(plan.diffs, lang(), md)
+    if lines:
+        items = "\n".join(f"- {line}" for line in lines)
+        st.warning(f"**{tr('upload.passport.title')}**\n\n{items}", icon=":material/edit_note:")
 
 
 def issues_frame(issues: Sequence[Issue]) -> pd.DataFrame:
