@@ -293,20 +293,36 @@ def _one(grid: Grid) -> Generator[Grid, None, None]:
 
 @dataclass(frozen=True)
 class Sheet:
-    """A worksheet: its position among all sheets, the name the user knows it by, its marks."""
+    """A worksheet: its position among all sheets, the name the user knows it by, and its
+    marks, found when first asked for (``_worksheets`` has them read alongside the cells)."""
 
     index: int
     place: str
-    marks: Marks = NO_MARKS
+    found: Callable[[], Marks] = field(default=lambda: NO_MARKS)
+
+    @property
+    def marks(self) -> Marks:
+        return self.found()
 
 
 def _worksheets(book: python_calamine.CalamineWorkbook, loaded: Loaded) -> list[Sheet]:
-    """The worksheets, in order (chart sheets hold no table), each read by its position."""
+    """The worksheets, in order (chart sheets hold no table), each read by its position. Their
+    marks (``loaders.cellmarks``) are read from the sheets' XML on a thread of their own, while
+    the cells are read (unzipping releases the GIL): that costs an import little wall time."""
     meta = list(book.sheets_metadata)
-    marks = workbook_marks(loaded.data) if loaded.data[:2] == b"PK" else []
-    by_position = len(marks) == len(meta) and all(n == m.name for (n, _), m in zip(marks, meta, strict=True))
+    if loaded.data[:2] != b"PK":
+        return [Sheet(i, m.name) for i, m in enumerate(meta) if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-marks")
+    ahead = pool.submit(workbook_marks, loaded.data)
+    pool.shutdown(wait=False)
+
+    def marks_of(i: int) -> Marks:
+        marks = ahead.result()
+        same = len(marks) == len(meta) and all(n == m.name for (n, _), m in zip(marks, meta, strict=True))
+        return marks[i][1] if same else NO_MARKS
+
     return [
-        Sheet(i, m.name, marks[i][1] if by_position else NO_MARKS)
+        Sheet(i, m.name, functools.partial(marks_of, i))
         for i, m in enumerate(meta)
         if m.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]

@@ -674,6 +674,8 @@ def _key_problem(value: str, person: bool) -> tuple[str, dict[str, object]] | No
 def skeleton(value: str) -> str:
     """What an identifier looks like: case, width, spacing and look-alike letters of other
     alphabets ignored (``Р01`` in Cyrillic, ``p01`` and ``P01`` look the same)."""
+    if value.isascii():  # the common case, fast: only case and spacing to ignore
+        return "".join(value.lower().split())
     text = unicodedata.normalize("NFKC", value).translate(_CONFUSABLE).casefold()
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in _INVISIBLE)
 
@@ -960,6 +962,8 @@ def _lookalike_keys(
     name = spec.key[0]
     ids = [v for v in pd.unique(frame[name].dropna()) if isinstance(v, str)]
     existing = known(spec.name)
+    if all(v in existing for v in ids):  # a new upload of known records: nothing can clash
+        return
     looks: dict[str, str] = {}
     for v in sorted(existing, key=str):
         looks.setdefault(skeleton(str(v)), str(v))
