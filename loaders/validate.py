@@ -94,11 +94,13 @@ class IssueLog:
     def __init__(self) -> None:
         self.issues: list[Issue] = []
         self._counts: dict[tuple[str, str, str, str | None], int] = {}
+        self._levels: dict[tuple[str, str, str, str | None], Level] = {}
 
     def add(self, issue: Issue) -> None:
         k = (issue.code, issue.file, issue.sheet or "", issue.column)
         n = self._counts.get(k, 0) + 1
         self._counts[k] = n
+        self._levels.setdefault(k, issue.level)
         if n <= MAX_ISSUES_PER_KIND:
             self.issues.append(issue)
 
@@ -109,12 +111,13 @@ class IssueLog:
         for k, n in other._counts.items():
             if keep(Issue("warning", k[0], k[1], k[2] or None, None, k[3])):
                 self._counts[k] = self._counts.get(k, 0) + n
+                self._levels.setdefault(k, other._levels.get(k, "error"))
 
     def finish(self) -> list[Issue]:
         out = list(self.issues)
         for (code, file, sheet, column), n in self._counts.items():
-            if n > MAX_ISSUES_PER_KIND:
-                level: Level = next(i.level for i in self.issues if i.code == code)
+            if n > MAX_ISSUES_PER_KIND:  # the summary has the level of the issues it counts
+                level = self._levels.get((code, file, sheet, column), "error")
                 out.append(
                     Issue(
                         level,

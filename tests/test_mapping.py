@@ -222,6 +222,11 @@ def _dmy(text: str) -> dt.date:
     return dt.date(2000 + y if y < 70 else 1900 + y, m, d)
 
 
+def _day(value: object) -> dt.date:
+    assert isinstance(value, dt.date)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _pounds(text: str) -> float:
     return float(text.strip().removeprefix("£").replace(",", ""))
 
@@ -250,10 +255,20 @@ def test_gmpp_2019(con: duckdb.DuckDBPyConnection) -> None:
     assert _skipped_rows(plan) == left_out
 
     stored = {
-        r[0]: r[1:] for r in con.execute("SELECT project_id, start_date, end_date, program FROM projects").fetchall()
+        r[0]: r[1:]
+        for r in con.execute("SELECT project_id, start_date, end_date, program, reported_rag FROM projects").fetchall()
     }
     for r in dated:
-        assert stored[r["project_name"].strip()] == (_dmy(r["start_date"]), _dmy(r["end_date"]), r["department"])
+        rag = None if r["colour_rating"].startswith("Exempt") else r["colour_rating"]  # the source's five-point scale
+        assert stored[r["project_name"].strip()] == (_dmy(r["start_date"]), _dmy(r["end_date"]), r["department"], rag)
+    assert Counter(v[3] for v in stored.values()) == {
+        "Amber": 63,
+        "Amber/Red": 38,
+        "Amber/Green": 18,
+        "Green": 4,
+        "Red": 3,
+        None: 1,
+    }
     budget = {r[0]: r[1:] for r in con.execute("SELECT project_id, year, planned, spent FROM budget").fetchall()}
     for r in funded:
         year, planned, spent = budget[r["project_name"].strip()]
@@ -282,13 +297,25 @@ def test_gmpp_2022(con: duckdb.DuckDBPyConnection) -> None:
     assert plan.diffs["budget"].counts.inserted == len(funded) == 193
     assert _skipped_rows(plan) == {i + 2 for i, r in enumerate(rows) if r not in funded}
 
+    # the header colour_rating is written twice (the IPA's assessment, then the SRO's): each
+    # project has one of them, which is the source's own rating
+    with (REALDATA / "gmpp_2022.csv").open(encoding="cp1252", newline="") as fh:
+        ratings = {r[1]: (r[6], r[7]) for r in csv.reader(fh, delimiter=";")}
     stored = {
-        r[0]: r[1:] for r in con.execute("SELECT project_id, name, start_date, end_date FROM projects").fetchall()
+        r[0]: r[1:]
+        for r in con.execute("SELECT project_id, name, start_date, end_date, reported_rag FROM projects").fetchall()
     }
     for r in dated:
         start, end = (dt.date.fromisoformat(r[k]) for k in ("start_date", "end_date"))
-        assert stored[r["project_number"]] == (r["project_name"].strip(), start, end)
-    assert stored["MOD_0135_2122-Q1"] == ("Submarine Dismantling Project", dt.date(2013, 3, 29), dt.date(2026, 12, 31))
+        rag = next((c for c in ratings[r["project_number"]] if c in ("Red", "Amber", "Green")), None)
+        assert stored[r["project_number"]] == (r["project_name"].strip(), start, end, rag)
+    assert stored["MOD_0135_2122-Q1"] == (
+        "Submarine Dismantling Project",
+        dt.date(2013, 3, 29),
+        dt.date(2026, 12, 31),
+        "Amber",  # the SRO's: the IPA's cell is blank
+    )
+    assert Counter(v[3] for v in stored.values()) == {"Amber": 166, "Red": 25, "Green": 23, None: 4}
     budget = dict(con.execute("SELECT project_id, planned FROM budget").fetchall())
     for r in funded:
         assert budget[r["project_number"]] == pytest.approx(_pounds(r["total_baseline"]))
@@ -312,7 +339,32 @@ def test_adb_success_rates_2018(con: duckdb.DuckDBPyConnection) -> None:
     assert plan.diffs["projects"].counts.inserted == int(dated.sum()) == 497
     assert plan.diffs["activities"].counts.inserted == int(dated.sum())
     assert plan.diffs["budget"].counts.inserted == int(funded.sum()) == 496
-    assert _skipped_rows(plan) == {int(i) + 2 for i in data.index[~funded]}
+    # a loan without readable dates is left out, and said; one without an approved amount has
+    # no budget line, by the profile's filter, and nothing to say
+    assert _skipped_rows(plan) == {int(i) + 2 for i in data.index[~dated]}
+
+    projects = {
+        r[0]: r[1:]
+        for r in con.execute("SELECT project_id, start_date, reported_rag, description FROM projects").fetchall()
+    }
+    budget = {r[0]: r[1:] for r in con.execute("SELECT project_id, year, planned, spent FROM budget").fetchall()}
+    for _, r in data[dated].iterrows():
+        code = r["Loan Number"].strip() if isinstance(r["Loan Number"], str) else str(int(r["Loan Number"]))
+        rating = r["Latest overall rating"]
+        assert projects[code] == (_day(r["Approval date"]), None if rating == "NA" else rating, r["Country Name"])
+        if code in budget:  # the year computed from the approval date, not the sheet's formula
+            assert budget[code][0] == _day(r["Approval date"]).year
+            assert budget[code][1] == pytest.approx(float(r["Approved amount (USD mil)"]))
+    assert len(budget) == int(funded.sum())
+    kazakhstan = sorted((k, v[1]) for k, v in projects.items() if v[2] == "Kazakhstan")
+    assert kazakhstan == [
+        ("2006", "Less than successful"),
+        ("2503", "Less than successful"),
+        ("2543", "Successful"),
+        ("2562", "Successful"),
+        ("2689", "Less than successful"),
+        ("2697/8251", "Successful"),
+    ]
 
     loan_no = "2245/2246/0080"  # closed two and a half years late, 88 % disbursed
     assert con.execute(
@@ -332,8 +384,38 @@ def test_adb_success_rates_2018(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone() == ("Loan closing", dt.date(2013, 3, 31), dt.date(2015, 9, 30), "done")
     assert con.execute(
         "SELECT year, funding_source, planned, spent FROM budget WHERE project_id = ?", [loan_no]
-    ).fetchone() == (2006, "extra_budgetary", pytest.approx(60.2), pytest.approx(52.92))
+    ).fetchone() == (2006, "extra_budgetary", 60.2, 52.92)
+    assert budget["0178"] == (2009, 24.5, 24.204)  # three decimals: a number, never 24 204
     # a loan number typed as text keeps its leading zero; one typed as a number has no ".0"
     ids = {r[0] for r in con.execute("SELECT project_id FROM projects").fetchall()}
     assert "0178" in ids
     assert not any(i.endswith(".0") for i in ids)
+
+
+def test_the_gmpp_2019_profile_reads_an_export_with_only_the_columns_it_names(tmp_path: Path) -> None:
+    """The Upload page offers the shipped profile for files of the same layout, cut down."""
+    export = tmp_path / "gmpp_2019.csv"
+    export.write_bytes(
+        (
+            "project_name,department,colour_rating,description_aims,start_date,end_date,yearly_budget,"
+            "yearly_forecast,year,report_category\r\n"
+            "Border Systems Programme,HO,Amber/Red,Border control,30.06.08,31.12.26,£40.27,£37.40,2019,ICT\r\n"
+            "Heat Networks,BEIS,  Exempt under s.43 ,Heat,25.11.15,31.03.21,£10.40,"
+            "Exempt under section 43,2019,Infra\r\n"
+        ).encode("cp1252")
+    )
+    con = store.connect(":memory:")
+    plan, batch = import_files(con, [export], actor=as_user("t"), mapping=load_profile(MAPPINGS / "gmpp_2019.toml"))
+    assert batch == 1, [i.message("en") for i in plan.issues]
+    assert con.execute("SELECT project_id, reported_rag, start_date FROM projects ORDER BY 1").fetchall() == [
+        ("Border Systems Programme", "Amber/Red", dt.date(2008, 6, 30)),
+        ("Heat Networks", None, dt.date(2015, 11, 25)),
+    ]
+    assert con.execute("SELECT project_id, year, planned, spent FROM budget ORDER BY 1").fetchall() == [
+        ("Border Systems Programme", 2019, 40.27, 37.4),
+        ("Heat Networks", 2019, 10.4, None),
+    ]
+    assert [(i.code, i.row, i.column) for i in plan.issues] == [
+        ("value_withheld", 3, "colour_rating"),
+        ("value_withheld", 3, "yearly_forecast"),
+    ]
