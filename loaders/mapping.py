@@ -131,6 +131,11 @@ class ExtraSource(SheetSpec):
 
     file: str  # relative to the profile's folder; never outside it
 
+    @property
+    def file_name(self) -> str:
+        """The name a file given with the import has when it is this source (case aside)."""
+        return PurePosixPath(self.file.replace("\\", "/")).name
+
     @field_validator("file")
     @classmethod
     def _inside(cls, value: str) -> str:
@@ -213,9 +218,23 @@ class Profile(BaseModel):
         out._given = dict(self._given)
         for f in files:
             for name, spec in self.sources.items():
-                if PurePosixPath(spec.file.replace("\\", "/")).name.casefold() == f.name.casefold():
+                if spec.file_name.casefold() == f.name.casefold():
                     out._given[name] = f
         return out
+
+    @property
+    def given(self) -> dict[str, str]:
+        """Each further source given with the import (``bind``) -> the name of the file taken for it."""
+        return {name: f.name for name, f in self._given.items()}
+
+    def unbound(self) -> dict[str, ExtraSource]:
+        """The further sources neither given with the import nor beside the profile's file (a
+        profile kept in the store has no folder): reading would say each is missing."""
+        return {
+            name: spec
+            for name, spec in self.sources.items()
+            if name not in self._given and (self._folder is None or not (self._folder / spec.file).is_file())
+        }
 
     # reading ---------------------------------------------------------------------------
 

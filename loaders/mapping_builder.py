@@ -195,3 +195,27 @@ class ForFiles:
         if loaded.name in self.names:
             return self.profile.read(loaded, log)
         return read_tables(read_grids(loaded), log, self.options)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A profile chosen for one file of an upload, and what the upload gives its further sources
+    (``[sources.<name>]``)."""
+
+    mapping: ForFiles
+    used: Mapping[str, str]  # source -> the uploaded file taken for it
+    missing: Mapping[str, str]  # source -> the file the profile names: not uploaded (nor beside a shipped profile)
+    itself: str | None  # the source the mapped file is (not an export): reading it would give nothing
+
+
+def for_upload(profile: Profile, files: Sequence[Loaded], name: str) -> Bound:
+    """``profile`` reading the file ``name`` of the upload, its further sources bound to the other
+    files named as they are (the file name the profile gives, case aside: ``Profile.bind``). A
+    bound file is read with the export, not as the template is (it is in ``ForFiles.names``, and
+    the profile reads nothing of it on its own), and is recorded with the batch, as on the
+    command line (``pmo import export.xlsx people.csv --mapping p.toml``)."""
+    bound = profile.bind(f for f in files if f.name != name)
+    used = bound.given
+    missing = {source: spec.file for source, spec in bound.unbound().items()}
+    itself = next(iter(profile.bind(f for f in files if f.name == name).given), None)
+    return Bound(ForFiles(bound, frozenset({name, *used.values()})), used, missing, itself)

@@ -4,6 +4,7 @@ rollback, the mapping step for an export of another system, languages."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 
@@ -12,7 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders import profiles, store, template
+from loaders.mapping import profile_from_toml
+from loaders.schema import table_specs
 from tests.apptest import ROOT, errors, open_page, plain
+from tests.builders import as_user
 from tests.foreign import UK_HEADERS, uk_export
 
 DEMO = ROOT / "data" / "demo_portfolio.xlsx"
@@ -38,6 +42,37 @@ GMPP = (
     "Border Systems Programme,HO,Amber,Border control,30.06.08,31.12.26,£40.27,£37.40,2019,ICT\r\n"
     "Heat Networks,BEIS,Green,Heat,25.11.15,31.03.21,£10.40,Exempt under section 43,2019,Infrastructure\r\n"
 ).encode("cp1252")
+
+#: A profile kept in the store whose SQL joins a second file of the upload (``[sources.people]``).
+JOIN_PROFILE = """
+name = "Projects and their people"
+[source]
+delimiter = ";"
+dates = "day_first"
+[sources.people]
+file = "people.csv"
+delimiter = ";"
+[[target]]
+table = "projects"
+sql = '''
+SELECT p._row, p.Code AS project_id, p.Title AS name, p.Start AS start_date, p."End" AS end_date,
+       p.Unit AS program, m.Name AS project_manager, c.Name AS curator
+FROM src p
+LEFT JOIN people m ON m.ID = p."Manager ID"
+LEFT JOIN people c ON c.ID = p."Curator ID"
+'''
+"""
+
+#: The export the profile reads (no header the importer knows: the mapping step opens by itself).
+JOIN_EXPORT = (
+    "Code;Title;Unit;Start;End;Manager ID;Curator ID\r\n"
+    "KZ-50;Электрондық сатып алу;Цифрлық үкімет;01.02.2026;31.12.2026;7;1\r\n"
+    "KZ-51;Open courts;Justice;15.03.2026;28.02.2027;8;1\r\n"
+    "KZ-52;Data lake;Цифрлық үкімет;01.05.2026;30.11.2026;99;\r\n"
+).encode()
+
+#: Its second file: named as the profile names it, but in other letter case.
+JOIN_PEOPLE = "ID;Name;Unit\r\n1;Айгерім Садықова;Office\r\n7;Dauren Omarov;IT\r\n8;Иван Петров;Courts\r\n".encode()
 
 
 def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
@@ -413,3 +448,134 @@ def test_a_refused_rollback_is_told_in_words(demo_db: Path, monkeypatch: pytest.
     assert errors(at) == []
     assert [w.value for w in at.main.warning] == ["1-топтама бұрын кері қайтарылған."]
     assert list(applied(demo_db)["batch_id"]) == [1]
+
+
+# --------------------------------------------------------------------------------------------
+# A profile whose SQL joins a second file of the upload
+
+
+def _save_join_profile(db: Path) -> str:
+    """``JOIN_PROFILE`` kept in the store, as the page saves one (so it reads no file of the
+    server: its source must come with the upload)."""
+    con = store.connect(db)
+    try:
+        return profiles.save(con, as_user("office"), profile_from_toml(JOIN_PROFILE), "people join")
+    finally:
+        con.close()
+
+
+def _stored_projects(db: Path) -> list[tuple[object, ...]]:
+    fields = [f.name for f in table_specs()["projects"].fields]
+    con = store.connect(db)
+    try:
+        return con.execute(f"SELECT {', '.join(fields)} FROM projects ORDER BY project_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_profile_joins_a_second_uploaded_file_bound_as_its_source(empty_db: Path) -> None:
+    stem = _save_join_profile(empty_db)
+    at = open_page("upload", lang="en")
+    at = upload(at, ("export.csv", JOIN_EXPORT), ("People.CSV", JOIN_PEOPLE))
+    assert errors(at) == []
+    assert at.selectbox(key="upload_map_file").value == "export.csv"
+    at.selectbox(key="upload_map_profile").set_value(stem).run()
+    assert errors(at) == []
+    captions = [plain(c.value) for c in at.caption]
+    assert "Below: the check of 'export.csv' as the profile 'Projects and their people' reads it." in captions
+    assert (
+        "The profile's source 'people' ('people.csv'): the uploaded file 'People.CSV'. It is read with the export "
+        "and recorded with the batch, not imported as data of its own."
+    ) in captions
+    assert at.success[0].value.startswith("No errors")  # the people file is not read as a template workbook
+    assert not [d for d in at.dataframe if "Reason" in d.value.columns]
+    counts = frame_with(at, "New").set_index("Table")
+    assert counts["New"].to_dict() == {"Projects": 3}
+    assert_no_raw_keys(at)
+
+    # the people file picked as the file to map: it is the source, not the export
+    at.selectbox(key="upload_map_file").set_value("People.CSV").run()
+    assert errors(at) == []
+    assert [plain(w.value) for w in at.main.warning] == [
+        "'People.CSV' is the profile's source 'people', not the export itself: choose the export as the file "
+        "to map, or upload it too."
+    ]
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+    at.selectbox(key="upload_map_file").set_value("export.csv").run()
+    assert errors(at) == []
+
+    at.button(key="upload_confirm").click().run()
+    assert errors(at) == []
+    assert plain(at.success[0].value) == "Imported as batch 1: export.csv, People.CSV."
+    batches = applied(empty_db)
+    assert (list(batches["batch_id"]), list(batches["file_name"])) == ([1], ["export.csv, People.CSV"])
+    assert int(batches["inserted"].iloc[0]) == 3
+    con = store.connect(empty_db)
+    try:
+        files = con.execute("SELECT batch_id, file_name, sha256, bytes FROM batch_files ORDER BY file_name").fetchall()
+    finally:
+        con.close()
+    assert files == [  # both files recorded with the batch, as on the command line
+        (1, "People.CSV", hashlib.sha256(JOIN_PEOPLE).hexdigest(), len(JOIN_PEOPLE)),
+        (1, "export.csv", hashlib.sha256(JOIN_EXPORT).hexdigest(), len(JOIN_EXPORT)),
+    ]
+    fields = [f.name for f in table_specs()["projects"].fields]
+    expected = [
+        {
+            "project_id": "KZ-50",
+            "name": "Электрондық сатып алу",
+            "program": "Цифрлық үкімет",
+            "curator": "Айгерім Садықова",
+            "project_manager": "Dauren Omarov",
+            "start_date": dt.date(2026, 2, 1),
+            "end_date": dt.date(2026, 12, 31),
+        },
+        {
+            "project_id": "KZ-51",
+            "name": "Open courts",
+            "program": "Justice",
+            "curator": "Айгерім Садықова",
+            "project_manager": "Иван Петров",
+            "start_date": dt.date(2026, 3, 15),
+            "end_date": dt.date(2027, 2, 28),
+        },
+        {  # no one with ID 99, no curator: the LEFT JOIN leaves both blank
+            "project_id": "KZ-52",
+            "name": "Data lake",
+            "program": "Цифрлық үкімет",
+            "start_date": dt.date(2026, 5, 1),
+            "end_date": dt.date(2026, 11, 30),
+        },
+    ]
+    # every field of every row: the ones the profile does not give are NULL
+    assert _stored_projects(empty_db) == [tuple(e.get(f) for f in fields) for e in expected]
+    assert frame_with(at, "Batch")["File"].tolist() == ["export.csv, People.CSV"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing"),
+    [
+        (
+            "kk",
+            "Профиль «people» дереккөзін «people.csv» файлынан оқиды, бірақ бұл файл жүктелмеді: "
+            "«people.csv» файлын экспортпен бірге жүктеңіз.",
+        ),
+        (
+            "en",
+            "The profile reads its source 'people' from the file 'people.csv', which was not uploaded: "
+            "upload 'people.csv' together with the export.",
+        ),
+    ],
+)
+def test_a_source_the_upload_lacks_is_named_and_nothing_is_checked(empty_db: Path, lang: str, missing: str) -> None:
+    stem = _save_join_profile(empty_db)
+    at = open_page("upload", lang=lang)
+    at = upload(at, ("export.csv", JOIN_EXPORT))
+    assert errors(at) == []
+    at.selectbox(key="upload_map_profile").set_value(stem).run()
+    assert errors(at) == []
+    assert [plain(w.value) for w in at.main.warning] == [missing]
+    assert len(at.dataframe) == 0 and len(at.success) == 0  # no check: the export is not read without its source
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+    assert_no_raw_keys(at)
+    assert applied(empty_db).empty

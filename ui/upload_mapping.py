@@ -5,7 +5,9 @@ otherwise the user builds one for a single target table: sheet, header row, date
 separator, a source column (or a constant) per field, value maps for enum fields. The profile is
 previewed through the same check as any upload and can be downloaded as TOML, or saved by those
 who may (``Right.PROFILES``; a shipped profile is never replaced). The file's sheets are read in
-the reader's child process, under the import limits, like any upload.
+the reader's child process, under the import limits, like any upload. A profile's further sources
+(``[sources.<name>]``, for SQL joins) are files of the same upload, named as the profile names
+them: bound to the profile, read with the export and recorded with the batch, never read as data.
 """
 
 from __future__ import annotations
@@ -67,8 +69,27 @@ def step(files: Sequence[Loaded], plan: ImportPlan | None, actor: Actor) -> tupl
             profile = _built(loaded, actor, poor.get(name))
     if profile is None:
         return True, None
+    bound = mb.for_upload(profile, files, name)
+    if not _sources_given(bound, name):
+        return True, None
     st.caption(tr("upload.map_preview", name=md(profile.name), file=md(name)))
-    return True, mb.ForFiles(profile, frozenset({name}))
+    for source, file in bound.used.items():
+        path = profile.sources[source].file
+        st.caption(tr("upload.map_source_used", source=md(source), path=md(path), file=md(file)))
+    return True, bound.mapping
+
+
+def _sources_given(bound: mb.Bound, name: str) -> bool:
+    """Whether the upload gives the profile's further sources; if not, which file is missing (or
+    that the file picked to map is one of them, not the export)."""
+    if bound.itself is not None:
+        st.warning(
+            tr("upload.map_file_is_source", file=md(name), source=md(bound.itself)), icon=":material/swap_horiz:"
+        )
+        return False
+    for source, path in bound.missing.items():
+        st.warning(tr("upload.map_source_missing", source=md(source), path=md(path)), icon=":material/attach_file:")
+    return not bound.missing
 
 
 def _explain(foreign: Sequence[str], poor: Mapping[str, mb.PoorMatch]) -> None:
