@@ -283,8 +283,42 @@ def bad_files() -> dict[str, bytes]:
         # identifiers that look right and are not
         "key_zero_width.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("P-02\u200b")]}),
         "key_mixed_script.xlsx": xlsx({"Projects": [PROJECTS_EN, _project("PRJ-\u042002")]}),
+        # a password to open: not "damaged"
+        "encrypted.xlsx": _encrypted(valid),
     }
     return files
+
+
+def _encrypted(plain: bytes, password: str = "secret") -> bytes:
+    """A workbook saved with a password to open, as Excel does it (ECMA-376 agile encryption in
+    an OLE container), made by msoffcrypto-tool. Its salts and the container's timestamps are
+    fixed here, so the file is the same bytes on every run."""
+    import hashlib
+    from datetime import datetime
+    from unittest import mock
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+    from msoffcrypto.method import ecma376_agile
+    from msoffcrypto.method.container import ecma376_encrypted
+
+    drawn = [0]
+
+    def not_random(size: int) -> bytes:
+        drawn[0] += 1
+        return hashlib.sha256(f"pmo tests {drawn[0]}".encode()).digest()[:size]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Clock:
+            return cls(2026, 1, 1)
+
+    out = io.BytesIO()
+    with (
+        mock.patch.object(ecma376_agile, "_random_buffer", not_random),
+        mock.patch.object(ecma376_encrypted, "datetime", Clock),
+    ):
+        OOXMLFile(io.BytesIO(plain)).encrypt(password, out)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
