@@ -8,13 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from exports import quarterly
 from i18n import t
-from loaders import audit
-from metrics.common import Filters, parse_quarter
 
 
 def _quarter(text: str) -> dt.date:
+    from metrics.common import parse_quarter
+
     try:
         return parse_quarter(text)
     except ValueError as exc:
@@ -44,6 +43,11 @@ def register(
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """The exports (python-pptx, xlsxwriter) and the metrics are imported here, when used."""
+    from exports import quarterly
+    from loaders import audit
+    from metrics.common import Filters
+
     from .cli import acting, opened
 
     with opened(args) as con:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
 from i18n import has, numbers, t
-from metrics.common import Filters
-from metrics.report import report
 
-from .textable import render
+from .textable import render, terminal_width
 
 
 def _date(text: str) -> dt.date:
@@ -37,15 +34,19 @@ def register(
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """The metrics (pandas, DuckDB) are imported here, not when the parser is built."""
+    from metrics.common import Filters
+    from metrics.report import report
+
+    from .cli import opened
+    from .jsonout import write_json
+
     as_of = args.as_of or dt.date.today()
     filters = Filters(args.program, args.curator, tuple(args.project) if args.project else None)
-    from .cli import opened
-
     with opened(args, read_only=True) as con:
         data = report(con, as_of, filters)
     if args.format == "json":
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        write_json(data, out)  # a non-finite number is null: the output is always valid JSON
     else:
         print_table(data, args.lang, out)
     return 0
@@ -129,7 +130,7 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
         ]
         for x in data["projects"]
     ]
-    print(render(heads, prow, max_width=50), file=out)
+    print(render(heads, prow, max_width=50, wrap=[len(heads) - 1], width=terminal_width(out)), file=out)
     if data["overdue"]:
         print(file=out)
         print(t("cli.report.overdue", lang), file=out)

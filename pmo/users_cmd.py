@@ -14,13 +14,28 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from i18n import t
-from loaders import audit, users
-from loaders.access import ACCOUNT_ROLES, Actor, Role
 
-from .textable import render
+from .cli import LazyChoices
+from .textable import render, terminal_width
+
+if TYPE_CHECKING:
+    from loaders import users
+    from loaders.access import Actor
+
+
+def _roles() -> list[str]:
+    from loaders.access import ACCOUNT_ROLES
+
+    return [r.value for r in ACCOUNT_ROLES]
+
+
+def _actions() -> tuple[str, ...]:
+    from loaders import audit
+
+    return audit.ACTIONS
 
 
 def register(
@@ -28,13 +43,16 @@ def register(
     common: argparse.ArgumentParser,
     tx: Callable[[str], str],
 ) -> None:
-    roles = [r.value for r in ACCOUNT_ROLES]
+    """Accounts and audit live in modules that import DuckDB and pandas: their roles and actions
+    are read when argparse needs them (a value to check, a help to show), not when the parser is
+    built; so each such argument names its metavar (argparse would list the choices for it)."""
+    roles = LazyChoices(_roles)
     p = sub.add_parser("users", parents=[common], help=tx("users"), description=tx("users"))
     act = p.add_subparsers(dest="users_action", required=True)
 
     a = act.add_parser("add", parents=[common], help=tx("users_add"), description=tx("users_add"))
     a.add_argument("login", help=tx("login"))
-    a.add_argument("--role", required=True, choices=roles, help=tx("role"))
+    a.add_argument("--role", required=True, choices=roles, metavar="ROLE", help=tx("role"))
     a.add_argument("--name", default=None, help=tx("person_name"))
     a.add_argument("--email", default=None, help=tx("email"))
     a.add_argument("--oidc", action="store_true", help=tx("oidc"))
@@ -53,7 +71,7 @@ def register(
 
     r = act.add_parser("role", parents=[common], help=tx("users_role"), description=tx("users_role"))
     r.add_argument("login", help=tx("login"))
-    r.add_argument("role", choices=roles, help=tx("role"))
+    r.add_argument("role", choices=roles, metavar="ROLE", help=tx("role"))
     r.set_defaults(run=cmd_role)
 
     ls = act.add_parser("list", parents=[common], help=tx("users_list"), description=tx("users_list"))
@@ -67,13 +85,22 @@ def register(
     e.add_argument("--since", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD", help=tx("since"))
     e.add_argument("--until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD", help=tx("until"))
     e.add_argument("--actor", default=None, help=tx("actor"))
-    e.add_argument("--action", action="append", choices=audit.ACTIONS, default=None, help=tx("action"))
+    e.add_argument(
+        "--action",
+        action="append",
+        choices=LazyChoices(_actions),
+        default=None,
+        metavar="ACTION",
+        help=f"{tx('action')} {{%(choices)s}}",
+    )
     e.add_argument("--format", choices=("table", "csv", "json"), default="table", help=tx("format"))
     e.set_defaults(run=cmd_audit_list)
 
 
 def _admin(args: argparse.Namespace) -> Actor:
     """Whoever runs ``pmo users`` on the server: named by the system login."""
+    from loaders.access import Actor, Role
+
     from .cli import _system_user
 
     login = _system_user()
@@ -81,6 +108,8 @@ def _admin(args: argparse.Namespace) -> Actor:
 
 
 def _password(args: argparse.Namespace) -> str:
+    from loaders import users
+
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass(t("cli.users.password", args.lang))
@@ -90,11 +119,16 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _refused(err: users.UserError, args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import users
+
     print(t(f"users.{err.code}", args.lang, login=err.login, min=users.MIN_PASSWORD), file=out)
     return 1
 
 
 def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import users
+    from loaders.access import Role
+
     from .cli import opened
 
     try:
@@ -118,6 +152,8 @@ def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _update(args: argparse.Namespace, out: TextIO, message: str, **change: object) -> int:
+    from loaders import users
+
     from .cli import opened
 
     try:
@@ -138,10 +174,14 @@ def cmd_enable(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_role(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.access import Role
+
     return _update(args, out, "cli.users.role_set", role=Role(args.role))
 
 
 def cmd_passwd(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import users
+
     try:
         password = _password(args)
     except users.UserError as err:
@@ -150,6 +190,8 @@ def cmd_passwd(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import users
+
     from .cli import opened
 
     with opened(args, read_only=True) as con:
@@ -175,6 +217,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import audit
+
     from .cli import opened
 
     with opened(args, read_only=True) as con:
@@ -190,6 +234,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_audit_list(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders import audit
+
     from .cli import acting, opened
 
     with opened(args, read_only=True) as con:
@@ -215,5 +261,6 @@ def cmd_audit_list(args: argparse.Namespace, out: TextIO) -> int:
         writer.writerows(records)
     else:
         heads = [t(f"cli.audit.col.{c}", args.lang) for c in cols]
-        print(render(heads, [[r[c] for c in cols] for r in records], max_width=80), file=out)
+        body = [[r[c] for c in cols] for r in records]
+        print(render(heads, body, max_width=80, wrap=[cols.index("detail")], width=terminal_width(out)), file=out)
     return 0

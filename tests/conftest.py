@@ -18,6 +18,10 @@ from loaders.importer import import_files
 from tests.builders import as_user
 
 os.environ.setdefault("PMO_AUTH", "open")
+# pytest-xdist's workers set a terminal size of their own (80 columns); the command line wraps
+# its tables to COLUMNS, so the tests start without it and set it where they mean it
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 #: Project P-01 with indicators IND-01..IND-04 and a row in most other tables, in the English
 #: template's layout (written by tests/data/make_bad_files.py), so references resolve and

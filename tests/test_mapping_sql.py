@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 
 from i18n import LANGS
-from loaders import limits, profile_sql
+from loaders import limits, profile_sql, store
 from loaders.importer import ImportPlan, import_files
 from loaders.issues import Issue, ReadError
 from loaders.mapping import Profile, load_profile, profile_from_toml
@@ -994,3 +994,40 @@ def test_bad_new_keys_are_told(tmp_path: Path, text: str, words: list[str]) -> N
     message = exc.value.issue().message("en")
     for word in words:
         assert word in message, message
+
+
+def test_two_files_joined_through_the_command_line(tmp_path: Path) -> None:
+    """``pmo import projects.xlsx people.csv --mapping p.toml``: the profile (elsewhere, without
+    the source beside it) takes people.csv as its source; both files are in the batch."""
+    from pmo.cli import main
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    main_file, people = _join_files(uploads)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "join.toml").write_text(JOIN, encoding="utf-8")
+    db = tmp_path / "cli.duckdb"
+    out = io.StringIO()
+    code = main(
+        [
+            "import",
+            str(main_file),
+            str(people),
+            "--mapping",
+            str(profiles / "join.toml"),
+            "--db",
+            str(db),
+            "--lang",
+            "en",
+        ],
+        out,
+    )
+    assert code == 0, out.getvalue()
+    con = store.connect(db, read_only=True)
+    try:
+        assert stored(con, "projects") == JOINED
+        files = con.execute("SELECT file_name FROM batch_files ORDER BY file_name").fetchall()
+        assert files == [("people.csv",), ("projects.xlsx",)]
+    finally:
+        con.close()
