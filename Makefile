@@ -23,7 +23,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv sync --frozen --inexact --python $(BIN)/python
+	$(BIN)/uv sync --frozen --inexact --compile-bytecode --python $(BIN)/python
 	touch $@
 
 ## Load the demo portfolio into the store when it holds nothing yet

@@ -156,12 +156,8 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
     except Exception:  # calamine, cell by cell, says what is wrong with it
         yield from _prefetched(book, loaded)
         return
-    for sheet in _worksheets(book, loaded):
-        try:
-            batch = reader.load_sheet(
-                sheet.index, header_row=None, skip_rows=0, n_rows=bounds.rows + 1, dtypes="string", eager=True
-            )
-        except Exception:  # read cell by cell, which reports what is wrong
+    for sheet, batch in _loaded_ahead(reader, _worksheets(book, loaded), bounds.rows + 1):
+        if batch is None:  # fastexcel could not: read cell by cell, which reports what is wrong
             yield _read_sheet(book, loaded, sheet)
             continue
         columns = list(batch.columns)
@@ -181,6 +177,32 @@ def iter_sheets(source: Source | Loaded, name: str | None = None) -> Iterator[Gr
             functools.partial(_read_sheet, book, loaded, sheet),
             sheet.marks,
         )
+
+
+def _loaded_ahead(
+    reader: fastexcel.ExcelReader, sheets: list[Sheet], n_rows: int
+) -> Iterator[tuple[Sheet, pa.RecordBatch | None]]:
+    """Each sheet with its columns as fastexcel reads them (None when it cannot), the next sheet
+    being read on a worker thread while the caller checks this one: fastexcel releases the GIL,
+    so on two cores reading and checking overlap. Only the worker touches ``reader``."""
+
+    def read(sheet: Sheet) -> pa.RecordBatch | None:
+        try:
+            return reader.load_sheet(
+                sheet.index, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string", eager=True
+            )
+        except Exception:
+            return None
+
+    if not sheets:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-read") as pool:
+        ahead = pool.submit(read, sheets[0])
+        for k, sheet in enumerate(sheets):
+            batch = ahead.result()
+            if k + 1 < len(sheets):
+                ahead = pool.submit(read, sheets[k + 1])
+            yield sheet, batch
 
 
 def _check_real_extent(
