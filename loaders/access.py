@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas costs a command line 0.3 s to import; these only name it
+    import pandas as pd
 
 from .issues import Issue, display_value
 

@@ -16,10 +16,12 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas costs a command line 0.3 s to import; these only name it
+    import pandas as pd
 
 from .access import Actor, Right
 

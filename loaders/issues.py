@@ -12,11 +12,10 @@ value, an identifier such as a batch or a row number) is passed as text.
 from __future__ import annotations
 
 import math
+import numbers as _numbers
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, NamedTuple
-
-import numpy as np
 
 from i18n import numbers, t
 
@@ -50,7 +49,8 @@ class EnumValues(NamedTuple):
 
 def _number(value: object) -> bool:
     """A number to write in the language's style (a bool is an int, but not a number here)."""
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+    # numpy's numbers count (they register as numbers.Real), its bool_ does not
+    return isinstance(value, _numbers.Real) and not isinstance(value, bool) and type(value).__name__ != "bool_"
 
 
 def _render(value: object, lang: str) -> str:

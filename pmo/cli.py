@@ -414,8 +414,8 @@ def cmd_batches(args: argparse.Namespace, out: TextIO) -> int:
 
     lang = args.lang
     with opened(args, read_only=True) as con:
-        df = store.batches(con)
-    if df.empty:
+        history = store.batch_rows(con)
+    if not history:
         print(t("cli.no_batches", lang), file=out)
         return 0
     cols = ["batch_id", "imported_at", "user_name", "file_name", "status"]
@@ -424,16 +424,16 @@ def cmd_batches(args: argparse.Namespace, out: TextIO) -> int:
     ]
     rows = [
         [
-            r.batch_id,
-            f"{r.imported_at:%d.%m.%Y %H:%M}",
-            r.user_name,
-            r.file_name,
-            t(f"cli.batch_status.{r.status}", lang),
-            r.inserted,
-            r.changed,
-            r.unchanged,
+            r["batch_id"],
+            f"{r['imported_at']:%d.%m.%Y %H:%M}",
+            r["user_name"],
+            r["file_name"],
+            t(f"cli.batch_status.{r['status']}", lang),
+            r["inserted"],
+            r["changed"],
+            r["unchanged"],
         ]
-        for r in df.itertuples()
+        for r in history
     ]
     print(render(heads, rows), file=out)
     return 0
