@@ -147,9 +147,11 @@ def records(df: pd.DataFrame, columns: Mapping[str, str] | list[str], sort: list
     """Rows of ``df`` as JSON objects with the given keys (``{key: column}`` or a list), sorted."""
     mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     ordered = df.sort_values(sort, kind="stable") if len(df) else df
-    out = pd.DataFrame({key: _json_column(ordered[col]) for key, col in mapping.items()})
-    rows: list[dict[str, Any]] = out.to_dict("records") if len(out) else []  # type: ignore[assignment]
-    return rows
+    if not len(ordered):
+        return []
+    columns_out = [_json_column(ordered[col]).tolist() for col in mapping.values()]
+    keys = list(mapping)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns_out, strict=True)]
 
 
 def report(
