@@ -54,11 +54,10 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 import re2
-from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import limits
-from .cellmarks import Marks
+from .cellmarks import Marks, column_letter
 from .issues import Issue, ReadError, Tr, display_value
 from .normalise import header_key, parse_date
 from .reader import HEADER_SCAN_ROWS, Grid, Loaded, load, read_grids
@@ -424,7 +423,7 @@ def _read_sheet(spec: SheetSpec, loaded: Loaded, wanted: set[str]) -> _Sheet:
         cells = [[r[j] if j < len(r) else "" for r in cells] for j in range(width)]
         percent = {(j, i) for i, j in percent}
     if spec.header_row == "none":
-        names = [get_column_letter(j + 1) for j in range(max((len(r) for r in cells), default=0))]
+        names = [column_letter(j + 1) for j in range(max((len(r) for r in cells), default=0))]
         start, header_at = 0, None
     else:
         idx = spec.header_row - 1 if isinstance(spec.header_row, int) else _find_header(cells, wanted)
@@ -570,7 +569,7 @@ class _Where:
         if self.sql is not None:
             issue = _within(issue, "sql_row", result_row=str(i + 1), table=Tr(f"table.{self.sql}"))
         if self.across:
-            return dataclasses.replace(_within(issue, "across", letter=get_column_letter(number)), row=None)
+            return dataclasses.replace(_within(issue, "across", letter=column_letter(number)), row=None)
         return dataclasses.replace(issue, row=number)
 
 

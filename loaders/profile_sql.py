@@ -26,9 +26,9 @@ from typing import Final
 
 import duckdb
 import pyarrow as pa
-from openpyxl.utils import get_column_letter
 
 from . import limits
+from .cellmarks import column_letter
 from .issues import ReadError, Tr
 
 ROW: Final = "_row"  # where a row is in its source; an output column of that name says so too
@@ -126,7 +126,7 @@ def column_names(names: Sequence[str]) -> list[str]:
     seen: dict[str, int] = {ROW: 1}
     out = []
     for j, name in enumerate(names):
-        base = name or get_column_letter(j + 1)
+        base = name or column_letter(j + 1)
         key = base.casefold()
         seen[key] = seen.get(key, 0) + 1
         out.append(base if seen[key] == 1 else f"{base} #{seen[key]}")

@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 
 from i18n import all_languages
 
-from .cellmarks import Marks
+from .cellmarks import Marks, column_letter
 from .columnar import ArrowCells, has_error_text, parse_arrow
 from .issues import EnumValues, Issue, Level, Tr, TrList, display_value
 from .normalise import (
@@ -301,8 +300,8 @@ def recognise_columns(
                         h,
                         params={
                             "first": written[name],
-                            "letter": get_column_letter(j + 1),
-                            "first_letter": get_column_letter(field_col[name] + 1),
+                            "letter": column_letter(j + 1),
+                            "first_letter": column_letter(field_col[name] + 1),
                         },
                     )
                 )
