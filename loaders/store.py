@@ -29,9 +29,10 @@ import duckdb
 if TYPE_CHECKING:  # pandas costs a command line 0.3 s to import; these only name it
     import pandas as pd
 
+    from .schema import FieldSpec, TableSpec
+
 from . import audit
 from .access import Actor, Right
-from .schema import TABLES, FieldSpec, TableSpec, table_specs
 
 SCHEMA_VERSION: Final = 4  # 4: projects.reported_rag
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
@@ -236,12 +237,12 @@ def snapshot(path: str | Path | None = None, *, wait: float = 0.0) -> tuple[int,
     mem = duckdb.connect(":memory:")
     try:
         with session(path, read_only=True, wait=wait) as con:
-            for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in TABLES)):
+            for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in table_names())):
                 rows = con.sql(f"SELECT * FROM {q(name)}").to_arrow_table()  # noqa: S608 - allowlisted names
                 mem.register("_rows", rows)
                 mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608
                 mem.unregister("_rows")
-        for table in TABLES:
+        for table in table_names():
             mem.execute(f"CREATE VIEW {q(table)} AS SELECT * FROM {q('c_' + table)}")  # noqa: S608
     except BaseException:
         mem.close()
@@ -334,9 +335,10 @@ def upsert_current(con: duckdb.DuckDBPyConnection, spec: TableSpec, stage: str, 
     )
 
 
-def refresh_current(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | list[str] = TABLES) -> None:
-    """Recompute the current rows of ``tables`` from their history (inside the caller's transaction)."""
-    for table in tables:
+def refresh_current(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] | list[str] | None = None) -> None:
+    """Recompute the current rows of ``tables`` (all by default) from their history (inside the
+    caller's transaction)."""
+    for table in table_names() if tables is None else tables:
         con.execute(f"DELETE FROM {q('c_' + table)}")  # noqa: S608 - identifiers from the schema
         con.execute(f"INSERT INTO {q('c_' + table)} SELECT * FROM {q('latest_' + table)}")  # noqa: S608
 
@@ -578,4 +580,14 @@ def rollback(con: duckdb.DuckDBPyConnection, batch_id: int, actor: Actor) -> lis
 
 
 def table_names() -> tuple[str, ...]:
+    """The contract's tables (the schema is imported when first needed: ``pmo batches`` does
+    without its models)."""
+    from .schema import TABLES
+
     return TABLES
+
+
+def table_specs() -> dict[str, TableSpec]:
+    from .schema import table_specs as specs
+
+    return specs()
