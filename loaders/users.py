@@ -15,10 +15,10 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final
 
 import duckdb
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -26,12 +26,20 @@ from . import audit
 from .access import ACCOUNT_ROLES, Actor, Role
 from .store import fetch_one, transaction
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 MIN_PASSWORD: Final = 10
 SESSION_HOURS: Final = 12  # a working day: a browser signed in in the morning stays so until evening
 _LOGIN = re.compile(r"^[\w.@+-]{2,80}$")
 _HASHER: Final = PasswordHasher()
-#: a hash to check against when the login is unknown, so both answers take as long
-_DUMMY: Final = _HASHER.hash("not a password of anyone")
+
+
+@cache
+def _dummy() -> str:
+    """A hash to check against when the login is unknown, so both answers take as long (made at
+    the first sign-in, not on import: a command line that signs nobody in does not pay 0.1 s)."""
+    return _HASHER.hash("not a password of anyone")
 
 
 class UserError(ValueError):
@@ -194,7 +202,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, login: str, password: str) -> A
     row = fetch_one(con, "SELECT password_hash, disabled FROM users WHERE login = ?", [key])
     stored = str(row[0]) if row and row[0] else None
     try:
-        _HASHER.verify(stored or _DUMMY, password)
+        _HASHER.verify(stored or _dummy(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if stored is None or (row is not None and bool(row[1])):
