@@ -512,3 +512,36 @@ def test_current_rows_kept_ready_match_their_definition(tmp_path: Path) -> None:
         assert one_way == [] and other == [], table
     assert con.execute("SELECT name FROM projects WHERE project_id = 'P2'").fetchall() == [("Renamed",)]
     assert con.execute("SELECT count(*) FROM team").fetchall() == [(1,)]
+
+
+def test_a_store_of_the_previous_schema_gains_the_new_field_and_keeps_its_rows(tmp_path: Path) -> None:
+    """A store written before projects had ``reported_rag`` (schema 3): opened, it gains the
+    column, keeps every row, and the same file imported again changes nothing."""
+    from tests.conftest import BASELINE
+
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path)
+    import_files(con, [BASELINE], actor=as_user("t"))
+    before = con.execute("SELECT project_id, name, start_date, end_date FROM projects").fetchall()
+    # make it the older shape: no reported_rag in the history, the kept current rows or the views
+    con.execute("DROP VIEW projects")
+    con.execute("DROP VIEW latest_projects")
+    con.execute("DROP TABLE c_projects")
+    con.execute("ALTER TABLE h_projects DROP COLUMN reported_rag")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert con.execute("SELECT project_id, name, start_date, end_date FROM projects").fetchall() == before
+        assert con.execute("SELECT count(*) FROM projects WHERE reported_rag IS NOT NULL").fetchall() == [(0,)]
+        from openpyxl import load_workbook
+
+        again = tmp_path / "baseline_saved_again.xlsx"  # the same data in other bytes
+        load_workbook(BASELINE).save(again)
+        plan = prepare(con, [again])
+        changed = {name: d.counts.changed for name, d in plan.diffs.items()}
+        assert changed and set(changed.values()) == {0}, changed
+    finally:
+        con.close()
