@@ -178,3 +178,9 @@ def choose(pg: Any, selectbox: Any, option: str) -> None:
         wanted.wait_for(timeout=10_000)
     wanted.click()
     settle(pg)
+
+
+def wait_cards(pg: Any, count: int = 7) -> None:
+    """Wait until the Overview's headline cards are all drawn (a slow machine settles the page
+    before its first HTML block arrives)."""
+    pg.wait_for_function(f"document.querySelectorAll('[data-testid=pmo-card] .v').length >= {count}", timeout=20_000)

@@ -13,7 +13,18 @@ import openpyxl
 import pytest
 
 from i18n import t
-from tests.browser import ARTIFACTS, ROOT, choose, chromium, error_boxes, needs_chromium, open_page, settle, shoot
+from tests.browser import (
+    ARTIFACTS,
+    ROOT,
+    choose,
+    chromium,
+    error_boxes,
+    needs_chromium,
+    open_page,
+    settle,
+    shoot,
+    wait_cards,
+)
 from tests.browser import streamlit_server as serve
 
 PAGES = ("overview", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings")
@@ -60,6 +71,7 @@ def test_the_coordinator_and_the_curator(page: object, server: str, tmp_path: Pa
 
     # Overview numbers as of 2026-09-30
     open_page(pg, server, "", lang="kk")
+    wait_cards(pg)
     cards = pg.locator("[data-testid='pmo-card'] .v").all_inner_texts()  # type: ignore[attr-defined]
     assert cards[:2] == ["70%", "8"]  # the KPI index; projects in planning or execution
     assert t("page.overview", "kk") in pg.locator("h1").first.inner_text()  # type: ignore[attr-defined]

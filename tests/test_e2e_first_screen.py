@@ -21,7 +21,7 @@ from loaders import store
 from metrics.report import picture
 from metrics.status import decision_list
 from pmo.cli import DEMO_AS_OF, load_demo
-from tests.browser import choose, chromium, error_boxes, needs_chromium, open_page, settle
+from tests.browser import choose, chromium, error_boxes, needs_chromium, open_page, settle, wait_cards
 from tests.browser import streamlit_server as serve
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -223,6 +223,7 @@ def test_the_demo_opens_at_its_own_date_and_says_so(server: str) -> None:
         caption = pg.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
         assert f"{DEMO_AS_OF:%d.%m.%Y}" in caption and t("common.demo_short", "en") in caption
         assert dt.date.today() != DEMO_AS_OF
+        wait_cards(pg)
         values = dict(
             zip(
                 pg.locator(".pmo-card .l").all_inner_texts(),
