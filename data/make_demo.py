@@ -2,8 +2,9 @@
 
 A made-up but realistic portfolio of the Project Office of the State Revenue Committee:
 3 programs, 13 projects and their indicators, plans, risks, teams, meetings, budget, change
-requests and evaluation reports. The data is fixed (meeting attendance is drawn from
-``random.Random(2026)``) and no clock is read, so the script writes the same bytes every run.
+requests, evaluation reports and the decisions of the quarterly meetings. The data is fixed
+(meeting attendance is drawn from ``random.Random(2026)``) and no clock is read, so the script
+writes the same bytes every run.
 
 The situations the dashboard must show are placed on purpose and described as of
 ``AS_OF`` (2026-09-30, a Wednesday; Q3 2026 ends that day): see the comments next to each
@@ -1494,6 +1495,44 @@ def evaluations() -> list[Row]:
 
 
 # --------------------------------------------------------------------------------------------
+# Decisions of the curators' quarterly meetings of 2026-07-09 on the second quarter (Reg §34:
+# priorities, discrepancies, budgets, team sizes). As of AS_OF: Q2-01 and Q2-04 done on time;
+# Q2-02 due Fri 2026-09-11 and not done: overdue 19 days, 13 working days (the only overdue
+# decision); Q2-05 due on AS_OF (not overdue yet); Q2-03 due 2026-10-15 (open).
+
+_DECISIONS: Final = (
+    ("Q2-01", "P01", "priority", "ЭШФ-ны ҚҚС декларацияларымен автоматты салыстыруды бірінші кезекке қою",
+     None, "2026-08-31", "2026-08-20"),
+    ("Q2-02", "P03", "discrepancy", "Аналитикалық панель мен ЭШФ жүйесі деректеріндегі сәйкессіздікті жою",
+     None, "2026-09-11", None),
+    ("Q2-03", "P05", "budget", "ТБЖ 2.0 бюджетін 2027 жылға қайта бөлу туралы ұсыныс дайындау",
+     "Ерлан Жақсылықов", "2026-10-15", None),
+    ("Q2-04", "P06", "team_size", "Жоба командасына екі талдаушыны 50 % босатумен қосу",
+     "Жанар Исмаилова", "2026-08-14", "2026-08-12"),
+    ("Q2-05", "P07", "other", "Кеден бекеттерімен интеграция жоспарын кураторға ұсыну",
+     "Тимур Ахметов", "2026-09-30", None),
+)  # fmt: skip
+
+
+def decisions() -> list[Row]:
+    rows: list[Row] = []
+    for decision_id, pid, kind, text, responsible, due, done in _DECISIONS:
+        rows.append(
+            {
+                "decision_id": decision_id,
+                "project_id": pid,
+                "meeting_date": dt.date(2026, 7, 9),
+                "kind": kind,
+                "text": text,
+                "responsible": responsible,
+                "due_date": d(due),
+                "done_on": d(done),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def tables() -> dict[str, list[Row]]:
@@ -1509,6 +1548,7 @@ def tables() -> dict[str, list[Row]]:
         "budget": budget(),
         "changes": changes(),
         "evaluations": evaluations(),
+        "decisions": decisions(),
     }
 
 

@@ -9,7 +9,8 @@ refusal lives here, so the command line and any other caller meet the same rules
 - office head, coordinator (Reg §7, §8): upload any project's rows, roll back, settings and the
   calendar, mapping profiles, RAG overrides (DOMAIN §4.6 names the coordinator), the audit log;
 - program manager, project manager (Reg §12, §13): read everything; upload the rows of the
-  projects they manage;
+  projects they manage, except the quarterly meeting's decisions (``OFFICE_TABLES``): the
+  office's coordinator or secretary records those, not the team they bind (Reg §8, §34);
 - viewer (stakeholder, team member, anyone else; Reg §15, §16): read everything.
 
 "Open demo mode" (``make run`` on a fresh machine, no sign-in) acts with every right.
@@ -67,6 +68,10 @@ RIGHTS: Final[dict[Role, frozenset[Right]]] = {
 ACCOUNT_ROLES: Final = tuple(r for r in Role if r not in (Role.OPEN_DEMO, Role.SHELL))
 
 Source = Literal["local", "oidc", "cli", "open"]
+
+#: tables only an uploader of any project's rows writes: the decisions of the curator's quarterly
+#: meeting are the meeting's record, kept by the office (Reg §8, §34), not the team's own data
+OFFICE_TABLES: Final = frozenset({"decisions"})
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,8 @@ def foreign_rows(
         pids = _project_column(table, frame, indicator_projects)
         if pids is None or frame.empty:
             continue
-        bad = pids.notna() & ~pids.isin(own)
+        office_only = table in OFFICE_TABLES
+        bad = pids.notna() & (~pids.isin(own) | office_only)
         column = "project_id" if "project_id" in frame.columns else "indicator_id"
         for idx in bad[bad].index:
             place = str(frame.at[idx, "_place"]) if "_place" in frame.columns else ""
@@ -190,7 +196,7 @@ def foreign_rows(
             out.append(
                 Issue(
                     "error",
-                    "not_your_project",
+                    "office_table" if office_only else "not_your_project",
                     file,
                     place or None,
                     int(str(frame.at[idx, "_row"])) if "_row" in frame.columns else None,

@@ -117,6 +117,16 @@ class Decision(StrEnum):
     rejected = "rejected"
 
 
+class DecisionKind(StrEnum):
+    """What the curator's quarterly meeting decides on (Reg §34)."""
+
+    priority = "priority"
+    discrepancy = "discrepancy"
+    budget = "budget"
+    team_size = "team_size"
+    other = "other"
+
+
 #: Catalog section of each enum's labels (``enum.<name>.<value>``).
 ENUM_CATALOG: Final[dict[type[StrEnum], str]] = {
     ProjectStatus: "project_status",
@@ -131,6 +141,7 @@ ENUM_CATALOG: Final[dict[type[StrEnum], str]] = {
     MeetingType: "meeting_type",
     FundingSource: "funding_source",
     Decision: "decision",
+    DecisionKind: "decision_kind",
 }
 
 #: Spellings people type besides the catalog labels and the English keys.
@@ -228,6 +239,13 @@ ENUM_SYNONYMS: Final[dict[type[StrEnum], dict[str, tuple[str, ...]]]] = {
         "pending": ("қаралу үстінде", "рассматривается", "в работе", "under review"),
         "approved": ("мақұлданды", "бекітілген", "утверждено", "одобрен", "accepted"),
         "rejected": ("қабылданбаған", "отказано", "отклонен", "declined"),
+    },
+    DecisionKind: {
+        "priority": ("басымдық", "приоритет", "priorities"),
+        "discrepancy": ("сәйкессіздік", "несоответствие", "расхождение", "mismatch"),
+        "budget": ("бюджеттер", "баланстық бюджет", "финансирование", "funding"),
+        "team_size": ("команда", "команда саны", "численность", "штат", "team"),
+        "other": ("өзге", "иное", "прочее"),
     },
 }
 
@@ -516,6 +534,33 @@ class Evaluation(TableModel):
     lessons_learned: Annotated[str | None, Aliases(("lessons", "уроки", "сабақтар"))] = None
 
 
+class MeetingDecision(TableModel):
+    """Decisions of the curator's quarterly meeting: priorities, discrepancies, budgets and team
+    sizes (Reg §34), each with who does it by when."""
+
+    table = "decisions"
+    order_rules = (Order("meeting_date", "due_date"), Order("meeting_date", "done_on"))
+
+    decision_id: Annotated[str, Key(), Aliases(("id", "код", "№", "код решения", "шешім коды"))]
+    project_id: ProjectRef
+    meeting_date: Annotated[
+        dt.date, Aliases(("meeting", "date", "дата", "дата заседания", "дата встречи", "кездесу күні", "күні"))
+    ]
+    kind: Annotated[DecisionKind, Aliases(("type", "тип", "вид", "түрі", "вид решения", "шешім түрі"))] = (
+        DecisionKind.other
+    )
+    text: Annotated[
+        str, Aliases(("decision", "description", "решение", "шешім", "содержание", "мазмұны", "формулировка"))
+    ]
+    responsible: Annotated[
+        str | None, PersonName(), Aliases(("owner", "исполнитель", "ответственный", "орындаушы", "жауапты"))
+    ] = None
+    due_date: Annotated[dt.date | None, Aliases(("due", "deadline", "срок", "срок исполнения", "мерзімі"))] = None
+    done_on: Annotated[
+        dt.date | None, Aliases(("done", "completed on", "исполнено", "дата исполнения", "орындалған күні"))
+    ] = None
+
+
 MODELS: Final[tuple[type[TableModel], ...]] = (
     Project,
     Indicator,
@@ -527,6 +572,7 @@ MODELS: Final[tuple[type[TableModel], ...]] = (
     BudgetLine,
     ChangeRequest,
     Evaluation,
+    MeetingDecision,
 )
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .kpi import _indicators
 from .risks import _risks
 from .settings import Settings
 
-KINDS: Final = ("project", "activity", "indicator", "risk_review", "evaluation", "change")
+KINDS: Final = ("project", "activity", "indicator", "risk_review", "evaluation", "change", "decision")
 
 OVERDUE_COLUMNS: Final[dict[str, ColumnType]] = {
     "kind": "text",
@@ -109,13 +109,21 @@ items AS (
     JOIN wd_cal due ON due.working AND due.cum = sub.cum + $change_days
     WHERE c.submitted_on <= $as_of AND (c.decision IS NULL OR c.decision = 'pending' OR c.decided_on > $as_of)
       AND due.day < $as_of
+    UNION ALL
+    -- decisions of the curator's quarterly meeting (Reg §34) not carried out by their due date; a
+    -- done_on after the as-of date had not happened yet, a decision taken after it did not exist
+    SELECT 'decision', dc.decision_id, dc.project_id, dc.text, coalesce(dc.responsible, l.project_manager),
+           dc.due_date
+    FROM decisions dc JOIN live l USING (project_id)
+    WHERE dc.meeting_date <= $as_of AND dc.due_date < $as_of AND NOT coalesce(dc.done_on <= $as_of, false)
 )
 SELECT it.kind, it.item_id, it.project_id, l.name AS project_name, it.title, it.responsible, it.due,
        datediff('day', it.due, CAST($as_of AS DATE)) AS days_overdue,
        (SELECT cum FROM wd_cal WHERE day = CAST($as_of AS DATE)) - d.cum AS working_days_overdue
 FROM items it JOIN live l USING (project_id) LEFT JOIN wd_cal d ON d.day = it.due
 ORDER BY working_days_overdue DESC NULLS LAST, days_overdue DESC,
-         list_position(['project', 'activity', 'indicator', 'risk_review', 'evaluation', 'change'], it.kind),
+         list_position(['project', 'activity', 'indicator', 'risk_review', 'evaluation', 'change', 'decision'],
+                       it.kind),
          it.item_id
 """
 
@@ -164,7 +172,8 @@ def overdue_items(
     passport deadline and not completed (Reg §8.4); activities not complete past their planned end
     (Reg §44–45); target indicators missed (§4.1); risk reassessments overdue (Reg §42.4);
     evaluation reports missing after the 15th working day from completion (Reg §49); change
-    requests pending after the 10th working day from submission. Days overdue = as-of − due;
+    requests pending after the 10th working day from submission; decisions of the quarterly
+    meeting not done by their due date (Reg §34). Days overdue = as-of − due;
     working days overdue = working days after the due date up to the as-of date (DOMAIN §4.4).
     Cancelled projects are left out."""
     return _overdue(context(con, as_of, filters, settings))

@@ -27,7 +27,8 @@ from .risks import _risks, heatmap
 from .settings import Settings
 from .status import _status, rag_counts
 
-SCHEMA_VERSION = 2  # 2: RAG and active projects only for planning + execution; status as of the date
+SCHEMA_VERSION = 3  # 2: RAG and active projects only for planning + execution; status as of the date
+# 3: overdue items of kind "decision" (the quarterly meeting's decisions, Reg §34)
 
 
 @dataclass(frozen=True)

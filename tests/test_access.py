@@ -174,3 +174,25 @@ def test_a_decision_is_a_batch_of_its_own_and_cannot_be_taken_twice(con: duckdb.
     assert err.value.code == "already_decided"
     store.rollback(con, batch, person(Role.COORDINATOR))  # a decision rolls back like any batch
     assert con.execute("SELECT decision FROM changes WHERE change_id = 'C1'").fetchall() == [(None,)]
+
+
+def _decision_of(pid: str) -> Loaded:
+    wb = template.build("kk")
+    row = {"decision_id": "D1", "project_id": pid, "meeting_date": D(2026, 9, 25), "text": "Бюджетті қайта бөлу"}
+    template.fill(wb, "decisions", [row], "kk")
+    return Loaded("decisions.xlsx", template.to_bytes(wb))
+
+
+def test_the_meetings_decisions_are_written_by_the_office_not_by_the_team(con: duckdb.DuckDBPyConnection) -> None:
+    """Reg §34: the curator's meeting decides; the office records it. Even on her own project a
+    project manager may not upload a decision, a coordinator may."""
+    plan = prepare(con, [_decision_of("P1")], actor=person(Role.PROJECT_MANAGER))
+    (issue,) = [i for i in plan.issues if i.level == "error"]
+    assert (issue.code, issue.value) == ("office_table", "P1")
+    assert "ежеквартальной встречи загружает только проектный офис" in issue.message("ru")
+    _, refused = import_files(con, [_decision_of("P1")], actor=person(Role.PROJECT_MANAGER))
+    assert refused is None
+    assert con.execute("SELECT count(*) FROM decisions").fetchall() == [(0,)]
+    _, batch = import_files(con, [_decision_of("P1")], actor=person(Role.COORDINATOR))
+    assert batch is not None
+    assert con.execute("SELECT decision_id, kind FROM decisions").fetchall() == [("D1", "other")]

@@ -364,3 +364,22 @@ def test_evaluation_reports(con: duckdb.DuckDBPyConnection) -> None:
     # 15 working days are at least 21 calendar days: P10 reported late, P12 not at all
     assert reports[0][0] == "P10" and reports[0][1] > 21
     assert reports[1] == ("P12", None)
+
+
+def test_quarterly_meeting_decisions(con: duckdb.DuckDBPyConnection) -> None:
+    """The curators' meetings of 2026-07-09 (Reg §34): one decision of each kind, two done, one
+    overdue on AS_OF (Q2-02, due Fri 2026-09-11), one due on AS_OF, one due later."""
+    assert column(con, "SELECT DISTINCT meeting_date FROM decisions") == [dt.date(2026, 7, 9)]
+    assert column(con, "SELECT kind FROM decisions ORDER BY kind") == [
+        "budget",
+        "discrepancy",
+        "other",
+        "priority",
+        "team_size",
+    ]
+    assert column(con, "SELECT decision_id FROM decisions WHERE done_on <= ? ORDER BY 1", [AS_OF]) == ["Q2-01", "Q2-04"]
+    overdue = column(con, "SELECT decision_id FROM decisions WHERE done_on IS NULL AND due_date < ?", [AS_OF])
+    assert overdue == ["Q2-02"]
+    assert column(con, "SELECT due_date FROM decisions WHERE decision_id = 'Q2-02'") == [dt.date(2026, 9, 11)]
+    # the project it concerns is live (in execution), so the decision counts as overdue
+    assert column(con, "SELECT status FROM projects WHERE project_id = 'P03'") == ["execution"]

@@ -14,6 +14,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from docx import Document
 from pptx import Presentation
 from pptx.chart.chart import Chart
 from pptx.presentation import Presentation as PresentationType
@@ -421,3 +422,83 @@ def test_table_download_writes_percentages_as_shares_and_numbers_as_numbers() ->
     assert [ws.cell(2, c).number_format for c in range(2, 6)] == ["0.0%", "0.0%", "#,##0", "0"]
     assert ws.cell(3, 2).value is None  # a missing value stays empty, never 0 or "<NA>"
     assert ws.cell(3, 4).value == 12.5
+
+
+# --------------------------------------------------------------------------------------------
+# The quarterly meeting's decisions (Reg §34): in the deck and the pack as overdue items, and the
+# protocol as a Word document
+
+
+def test_an_overdue_decision_is_labelled_in_the_deck_and_the_pack(quarter: quarterly.Quarter) -> None:
+    overdue = quarter.picture.overdue
+    assert overdue.loc[overdue["kind"].eq("decision"), "item_id"].tolist() == ["Q2-02"]
+    for lang in ("kk", "ru"):
+        label = t("overdue_kind.decision", lang)
+        prs = Presentation(io.BytesIO(quarterly.pptx(quarter, lang)))
+        p03 = [s for s in prs.slides if any(x.startswith("P03") or "P03" in x for x in texts(s))]
+        cells = [c.text for s in p03 for tb in tables(s) for row in tb.rows for c in row.cells]
+        assert label in cells, lang
+        wb = openpyxl.load_workbook(io.BytesIO(quarterly.xlsx(quarter, lang)))
+        sheet = wb[t("meeting.pack_sheet_overdue", lang)]
+        assert label in {c.value for c in sheet["A"]}, lang
+
+
+def _protocol(demo_store: Path, tmp_path: Path, lang: str, quarter: str = "2026-Q3") -> Any:
+    out = tmp_path / f"protocol-{lang}-{quarter}.docx"
+    args = ["export", "protocol", str(out), "--db", str(demo_store), "--quarter", quarter, "--lang", lang]
+    assert main(args, out=io.StringIO()) == 0
+    return Document(str(out))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_protocol_holds_the_quarters_decisions(demo_store: Path, tmp_path: Path, lang: str) -> None:
+    con = store.connect(demo_store, read_only=True)
+    want = con.execute(
+        "SELECT decision_id, due_date FROM decisions WHERE meeting_date BETWEEN DATE '2026-07-01' AND DATE "
+        "'2026-09-30' ORDER BY meeting_date, project_id, decision_id"
+    ).fetchall()
+    con.close()
+    assert len(want) == 5
+    doc = _protocol(demo_store, tmp_path, lang)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert t("protocol.title", lang) in text
+    assert t("protocol.date", lang, date="09.07.2026") in text  # the latest meeting date of the quarter
+    assert t("protocol.teams", lang) in text
+    assert t("meeting.quarter", lang, year=2026, q=3) in text
+    (table,) = doc.tables
+    header = [c.text for c in table.rows[0].cells]
+    keys = ("number", "project", "kind", "decision", "responsible", "due", "state")
+    assert header == [t(f"protocol.{k}", lang) for k in keys]
+    body = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert len(body) == len(want)
+    assert [r[5] for r in body] == [f"{due:%d.%m.%Y}" for _, due in want]  # dd.mm.yyyy
+    states = {r[1].split(" — ")[0]: r[6] for r in body}
+    assert states["P03"] == t("protocol.states.overdue", lang)  # Q2-02, due 11.09.2026, not done
+    assert states["P01"] == t("protocol.states.done", lang)
+    assert states["P07"] == t("protocol.states.open", lang)  # due on the quarter's last day
+    assert body[1][2] == t("enum.decision_kind.discrepancy", lang)
+    assert body[1][4] == "Бауыржан Серікбаев"  # no responsible: the project manager
+    # every project a decision was taken on is among the teams that presented
+    teams = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "List Number"]
+    assert {r[1] for r in body} <= set(teams)
+
+
+def test_protocol_header_words_differ_by_language(demo_store: Path, tmp_path: Path) -> None:
+    kk = [c.text for c in _protocol(demo_store, tmp_path, "kk").tables[0].rows[0].cells]
+    ru = [c.text for c in _protocol(demo_store, tmp_path, "ru").tables[0].rows[0].cells]
+    assert kk[1:] == ["Жоба", "Шешім түрі", "Шешім", "Жауапты", "Орындау мерзімі", "Жай-күйі"]
+    assert ru[1:] == ["Проект", "Вид решения", "Решение", "Ответственный", "Срок исполнения", "Статус"]
+
+
+def test_protocol_of_a_quarter_without_decisions_is_dated_its_last_day(demo_store: Path, tmp_path: Path) -> None:
+    doc = _protocol(demo_store, tmp_path, "ru", "2026-Q2")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert t("protocol.date", "ru", date="30.06.2026") in text
+    assert t("protocol.no_decisions", "ru") in text
+    assert doc.tables == []
+    con = store.connect(demo_store, read_only=True)
+    (row,) = con.execute(
+        "SELECT target, detail FROM audit WHERE action = 'export' ORDER BY seq DESC LIMIT 1"
+    ).fetchall()
+    con.close()
+    assert row[0] == "protocol" and "2026-06-30" in row[1]

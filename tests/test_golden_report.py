@@ -78,6 +78,7 @@ def test_report_contract_shapes(demo_db: Path) -> None:
         "risk_review",
         "evaluation",
         "change",
+        "decision",
     }
     for key, sort in [("projects", "project_id"), ("indicators", "indicator_id"), ("budget", "project_id")]:
         ids = [x[sort] for x in r[key]]

@@ -77,7 +77,7 @@ def test_schema_is_fully_translated() -> None:
         ("indicator_status", ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")),
         ("rag", ("red", "amber", "green")),
         ("risk_flag", ("no_mitigation", "no_alternative_plan", "priority_mismatch", "stale")),
-        ("overdue_kind", ("activity", "project", "indicator", "risk_review", "evaluation", "change")),
+        ("overdue_kind", ("activity", "project", "indicator", "risk_review", "evaluation", "change", "decision")),
         ("norm", ("2h_per_day", "3_per_week", "2_per_week")),
         ("overrun", ("too_long", "not_tuesday")),
         (

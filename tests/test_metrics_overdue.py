@@ -18,6 +18,10 @@ def act(aid: str, planned_end: object, pid: str = "P1", **kw: object) -> dict[st
     return {"activity_id": aid, "project_id": pid, "name": aid, "planned_end": planned_end, "responsible": "Resp", **kw}
 
 
+def dec(did: str, meeting: object, due: object, pid: str = "P1", **kw: object) -> dict[str, object]:
+    return {"decision_id": did, "project_id": pid, "meeting_date": meeting, "text": did, "due_date": due, **kw}
+
+
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     done = {"status": "completed", "completed_on": D(2026, 6, 1), "end_date": D(2026, 6, 30)}
@@ -88,6 +92,15 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
                 {"project_id": "P3", "submitted_on": D(2026, 6, 23)},  # 16th working day after completion: late
                 {"project_id": "P4", "submitted_on": D(2026, 6, 22)},  # 15th working day: on time
             ],
+            "decisions": [
+                dec("DEC-HOL", D(2026, 10, 8), D(2026, 10, 23), responsible="Dec Owner"),  # Friday before the holiday
+                dec("DEC-NORESP", D(2026, 7, 9), D(2026, 9, 11)),
+                dec("DEC-DONE", D(2026, 7, 9), D(2026, 10, 1), done_on=D(2026, 10, 20)),  # done late: not overdue
+                dec("DEC-DONE-LATER", D(2026, 7, 9), D(2026, 10, 1), done_on=D(2026, 11, 2)),
+                dec("DEC-TODAY", D(2026, 10, 8), AS_OF),  # due on the as-of date: not overdue yet
+                dec("DEC-NODUE", D(2026, 7, 9), None),  # no due date: never overdue
+                dec("DEC-X", D(2026, 1, 9), D(2026, 1, 31), pid="P7"),  # cancelled project
+            ],
         },
     )
 
@@ -117,6 +130,11 @@ def test_every_kind(con: duckdb.DuckDBPyConnection) -> None:
         # submitted Mon 3 Aug: due on the 10th working day after, 17 Aug
         ("change", "C-PEND"): ("2026-08-17", "PM P1", 72, 51),
         ("change", "C-DECLATER"): ("2026-08-17", "PM P1", 72, 51),  # decided after the as-of date
+        # the quarterly meeting's decisions (Reg §34): 23 Oct → 28 Oct as for A-HOL
+        ("decision", "DEC-HOL"): ("2026-10-23", "Dec Owner", 5, 2),
+        # Fri 11 Sep → Wed 28 Oct: 19 + 28 = 47 days; working: 6 full weeks (30) + 27, 28 Oct (26th off)
+        ("decision", "DEC-NORESP"): ("2026-09-11", "PM P1", 47, 32),
+        ("decision", "DEC-DONE-LATER"): ("2026-10-01", "PM P1", 27, 18),  # done after the as-of date
     }
 
 
@@ -139,6 +157,20 @@ def test_evaluation_due_on_the_15th_working_day(con: duckdb.DuckDBPyConnection) 
 def test_change_due_on_the_10th_working_day(con: duckdb.DuckDBPyConnection) -> None:
     assert ("change", "C-PEND") not in items(overdue_items(con, D(2026, 8, 17)))
     assert items(overdue_items(con, D(2026, 8, 18)))[("change", "C-PEND")][2:] == (1, 1)
+
+
+def test_a_decision_due_on_the_friday_before_a_holiday_monday(con: duckdb.DuckDBPyConnection) -> None:
+    """Due Fri 23 Oct 2026; Sat, Sun and Mon 26 Oct (Republic Day, moved from Sunday) are off."""
+    assert ("decision", "DEC-HOL") not in items(overdue_items(con, D(2026, 10, 23)))
+    # overdue from the day after, but no working day has passed until Tuesday
+    assert items(overdue_items(con, D(2026, 10, 24)))[("decision", "DEC-HOL")][2:] == (1, 0)
+    assert items(overdue_items(con, D(2026, 10, 26)))[("decision", "DEC-HOL")][2:] == (3, 0)
+    assert items(overdue_items(con, D(2026, 10, 27)))[("decision", "DEC-HOL")][2:] == (4, 1)
+    # done on 20 Oct, due 1 Oct: overdue on 5 Oct (Thu 1 → Mon 5: 4 days, working 2 and 5 Oct)
+    assert items(overdue_items(con, D(2026, 10, 5)))[("decision", "DEC-DONE")][2:] == (4, 2)
+    assert ("decision", "DEC-DONE") not in items(overdue_items(con, D(2026, 10, 20)))
+    # before the meeting that took it, a decision does not exist (its due date is later anyway)
+    assert "decision" not in set(overdue_items(con, D(2026, 7, 8))["kind"])
 
 
 def test_completed_late(con: duckdb.DuckDBPyConnection) -> None:

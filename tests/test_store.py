@@ -430,6 +430,11 @@ def full_workbook() -> dict[str, Rows]:
             head("project_id submitted_on final_result budget_absorbed_pct lessons_learned"),
             ["P2", "15.01.2026", "Launched", "97,5%", "Start earlier"],
         ],
+        "decisions": [
+            head("decision_id project_id meeting_date kind text responsible due_date done_on"),
+            ["Q1-1", "P1", "31.03.2026", "Приоритеты", "Move the portal first", "Омаров Б.", "30.04.2026", None],
+            ["Q1-2", "P1", d(2026, 3, 31), None, "Add an analyst", None, None, "15.04.2026"],
+        ],
     }
     # fmt: on
 
@@ -543,5 +548,61 @@ def test_a_store_of_the_previous_schema_gains_the_new_field_and_keeps_its_rows(t
         plan = prepare(con, [again])
         changed = {name: d.counts.changed for name, d in plan.diffs.items()}
         assert changed and set(changed.values()) == {0}, changed
+    finally:
+        con.close()
+
+
+def test_a_store_of_schema_4_gains_the_decisions_table_and_keeps_its_rows(tmp_path: Path) -> None:
+    """A store written before the quarterly meeting's decisions were a table (schema 4): opened,
+    it gains ``h_decisions``, ``latest_decisions``, ``c_decisions`` and the view, empty, keeps every
+    row of the other tables, and takes decisions on the next import."""
+    from tests.conftest import BASELINE
+
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path)
+    import_files(con, [BASELINE], actor=as_user("t"))
+    before = con.execute("SELECT project_id, name, start_date, end_date FROM projects ORDER BY 1").fetchall()
+    con.execute("DROP VIEW decisions")
+    con.execute("DROP TABLE c_decisions")
+    con.execute("DROP VIEW latest_decisions")
+    con.execute("DROP TABLE h_decisions")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 5
+        assert (
+            con.execute("SELECT project_id, name, start_date, end_date FROM projects ORDER BY 1").fetchall() == before
+        )
+        assert con.execute("SELECT count(*) FROM decisions").fetchall() == [(0,)]
+        columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'h_decisions' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
+        assert columns == [
+            "decision_id",
+            "project_id",
+            "meeting_date",
+            "kind",
+            "text",
+            "responsible",
+            "due_date",
+            "done_on",
+            "_batch",
+        ]
+        pid = before[0][0]
+        csv = tmp_path / "decisions.csv"
+        csv.write_text(
+            "decision_id,project_id,meeting_date,kind,text,responsible,due_date,done_on\n"
+            f"D-1,{pid},30.06.2026,бюджет,Бюджетті қайта бөлу,Асан Сәрсенов,31.07.2026,\n",
+            encoding="utf-8",
+        )
+        import_files(con, [csv], actor=as_user("t"))
+        got = con.execute("SELECT decision_id, kind, meeting_date, due_date, done_on FROM decisions").fetchall()
+        assert got == [("D-1", "budget", dt.date(2026, 6, 30), dt.date(2026, 7, 31), None)]
     finally:
         con.close()
