@@ -110,7 +110,7 @@ def build(p: Protocol, lang: str) -> bytes:
                     for run in paragraph.runs:
                         run.font.size = Pt(10)
         doc.add_paragraph()
-        doc.add_paragraph(t("protocol.status_as_of", lang, date=_date(p.quarter_end)))
+        doc.add_paragraph(t("protocol.status_as_of", lang, date=_date(p.status_as_of)))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

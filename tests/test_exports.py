@@ -443,7 +443,7 @@ def test_an_overdue_decision_is_labelled_in_the_deck_and_the_pack(quarter: quart
         assert label in {c.value for c in sheet["A"]}, lang
 
 
-def _protocol(demo_store: Path, tmp_path: Path, lang: str, quarter: str = "2026-Q3") -> Any:
+def _protocol(demo_store: Path, tmp_path: Path, lang: str, quarter: str = "2026-Q2") -> Any:
     out = tmp_path / f"protocol-{lang}-{quarter}.docx"
     args = ["export", "protocol", str(out), "--db", str(demo_store), "--quarter", quarter, "--lang", lang]
     assert main(args, out=io.StringIO()) == 0
@@ -452,6 +452,8 @@ def _protocol(demo_store: Path, tmp_path: Path, lang: str, quarter: str = "2026-
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_protocol_holds_the_quarters_decisions(demo_store: Path, tmp_path: Path, lang: str) -> None:
+    """The meeting that reviews Q2 is held after it (09.07.2026): the protocol of 2026-Q2 is that
+    meeting's, as the deck and Excel pack of 2026-Q2 are made for it."""
     con = store.connect(demo_store, read_only=True)
     want = con.execute(
         "SELECT decision_id, due_date FROM decisions WHERE meeting_date BETWEEN DATE '2026-07-01' AND DATE "
@@ -464,7 +466,8 @@ def test_protocol_holds_the_quarters_decisions(demo_store: Path, tmp_path: Path,
     assert t("protocol.title", lang) in text
     assert t("protocol.date", lang, date="09.07.2026") in text  # the latest meeting date of the quarter
     assert t("protocol.teams", lang) in text
-    assert t("meeting.quarter", lang, year=2026, q=3) in text
+    assert t("meeting.quarter", lang, year=2026, q=2) in text
+    assert t("protocol.status_as_of", lang, date="30.09.2026") in text  # the next quarter's end (past)
     (table,) = doc.tables
     header = [c.text for c in table.rows[0].cells]
     keys = ("number", "project", "kind", "decision", "responsible", "due", "state")
@@ -475,7 +478,7 @@ def test_protocol_holds_the_quarters_decisions(demo_store: Path, tmp_path: Path,
     states = {r[1].split(" — ")[0]: r[6] for r in body}
     assert states["P03"] == t("protocol.states.overdue", lang)  # Q2-02, due 11.09.2026, not done
     assert states["P01"] == t("protocol.states.done", lang)
-    assert states["P07"] == t("protocol.states.open", lang)  # due on the quarter's last day
+    assert states["P07"] == t("protocol.states.open", lang)  # due on 30.09.2026, the day states are told
     assert body[1][2] == t("enum.decision_kind.discrepancy", lang)
     assert body[1][4] == "Бауыржан Серікбаев"  # no responsible: the project manager
     # every project a decision was taken on is among the teams that presented
@@ -491,9 +494,10 @@ def test_protocol_header_words_differ_by_language(demo_store: Path, tmp_path: Pa
 
 
 def test_protocol_of_a_quarter_without_decisions_is_dated_its_last_day(demo_store: Path, tmp_path: Path) -> None:
-    doc = _protocol(demo_store, tmp_path, "ru", "2026-Q2")
+    """The meeting reviewing Q3 has not recorded decisions yet (the demo is at 30.09.2026)."""
+    doc = _protocol(demo_store, tmp_path, "ru", "2026-Q3")
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert t("protocol.date", "ru", date="30.06.2026") in text
+    assert t("protocol.date", "ru", date="30.09.2026") in text
     assert t("protocol.no_decisions", "ru") in text
     assert doc.tables == []
     con = store.connect(demo_store, read_only=True)
@@ -501,4 +505,4 @@ def test_protocol_of_a_quarter_without_decisions_is_dated_its_last_day(demo_stor
         "SELECT target, detail FROM audit WHERE action = 'export' ORDER BY seq DESC LIMIT 1"
     ).fetchall()
     con.close()
-    assert row[0] == "protocol" and "2026-06-30" in row[1]
+    assert row[0] == "protocol" and "2026-09-30" in row[1]
