@@ -17,11 +17,12 @@ has an error cell or the workbook has a percent style at all.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Final
+
+from .limits import column_number, sheet_parts
 
 Cell = tuple[int, int]  # 0-based row and column, as in a Grid
 
@@ -30,11 +31,7 @@ _NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode
 _CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
 _NUMFMT_ID = re.compile(rb'\bnumFmtId="(\d+)"')
-_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_SHEET_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*>')
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)")
-_ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
@@ -79,60 +76,11 @@ def _percent_styles(styles: bytes) -> frozenset[int]:
     return frozenset(out)
 
 
-def column_number(letters: str) -> int:
-    """``A`` is 1, ``Z`` 26, ``AA`` 27 (what openpyxl's helper does, without its 0.1 s import)."""
-    n = 0
-    for c in letters.upper():
-        n = n * 26 + ord(c) - 64
-    return n
-
-
-def column_letter(number: int) -> str:
-    """1 is ``A``, 27 ``AA``: the column as Excel names it."""
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _cell(attrs: bytes) -> Cell | None:
     ref = _REF.search(attrs)
     if ref is None:
         return None
     return int(ref.group(2)) - 1, column_number(ref.group(1).decode()) - 1
-
-
-def _sheet_paths(book: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, path of its XML in the zip), in the workbook's order."""
-    try:
-        workbook = book.read("xl/workbook.xml")
-        rels = book.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return []
-    targets: dict[bytes, str] = {}
-    for attrs in _REL.findall(rels):
-        a = dict(_ATTR.findall(attrs))
-        if b"Id" in a and b"Target" in a:
-            target = a[b"Target"].decode()
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            targets[a[b"Id"]] = path
-    sheets = [(n, r) for n, r in _SHEET.findall(workbook)] or [(n, r) for r, n in _SHEET_ALT.findall(workbook)]
-    out = []
-    for name, rid in sheets:
-        if rid in targets:
-            out.append((_unescape(name.decode("utf-8", "replace")), targets[rid]))
-    return out
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
 
 
 def sheet_marks(xml: bytes, percent_styles: frozenset[int]) -> Marks:
@@ -169,7 +117,7 @@ def workbook_marks(data: bytes) -> list[tuple[str, Marks]]:
             styles = b""
         percent_styles = _percent_styles(styles)
         out: list[tuple[str, Marks]] = []
-        for name, path in _sheet_paths(book):
+        for name, path in sheet_parts(book):
             try:
                 xml = book.read(path)
             except KeyError:

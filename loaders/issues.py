@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers as _numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
@@ -98,6 +98,12 @@ class Issue:
             "value": self.value or "",
             "reason": self.message(lang),
         }
+
+
+def row_skipped(issue: Issue, **params: object) -> Issue:
+    """``issue`` told as a warning that its row was left out (a mapping profile's
+    ``skip_invalid_rows``), at the same place, with the reason inside."""
+    return replace(issue, level="warning", code="row_skipped", params={"because": issue, **params})
 
 
 ISSUE_COLUMNS = ("level", "file", "sheet", "row", "column", "value", "reason")

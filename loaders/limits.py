@@ -13,6 +13,7 @@ The limits are settings (``metrics.settings``, theme "import"); the defaults sui
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -92,10 +93,11 @@ def check_size(name: str, size: int, limits: Limits) -> None:
 # --------------------------------------------------------------------------------------------
 # A workbook's declared sizes
 
-_SHEET_ENTRY = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
-_SHEET_ENTRY_REV = re.compile(r'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
-_REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"', re.S)
-_REL_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"', re.S)
+# a sheet entry and a relationship, with or without a namespace prefix, attributes in any order
+_SHEET_ENTRY = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
+_SHEET_ENTRY_REV = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
+_REL = re.compile(r'<(?:\w+:)?Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"', re.S)
+_REL_REV = re.compile(r'<(?:\w+:)?Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"', re.S)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
 _HEAD_BYTES: Final = 64 * 1024  # the <dimension> element comes before the cells
 
@@ -108,6 +110,15 @@ def column_number(letters: str) -> int:
     return n
 
 
+def column_letter(number: int) -> str:
+    """1 → ``A``, 27 → ``AA``: a column as Excel names it."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _unescape(text: str) -> str:
     return (
         text.replace("&lt;", "<")
@@ -118,21 +129,23 @@ def _unescape(text: str) -> str:
     )
 
 
-def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part → the sheet's name, from the workbook and its relationships."""
+def sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, its worksheet part in the zip), in the workbook's order, from the workbook
+    and its relationships; none when they cannot be read."""
     try:
         workbook = book.read("xl/workbook.xml")[: 4 * MB].decode("utf-8", "replace")
         rels = book.read("xl/_rels/workbook.xml.rels")[: 4 * MB].decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
-        return {}
+        return []
     targets = dict(_REL.findall(rels)) | {i: t for t, i in _REL_REV.findall(rels)}
-    names = dict(_SHEET_ENTRY.findall(workbook)) | {n: i for i, n in _SHEET_ENTRY_REV.findall(workbook)}
-    out = {}
-    for name, rid in names.items():
+    found = [(m.start(), m.group(1), m.group(2)) for m in _SHEET_ENTRY.finditer(workbook)]
+    found += [(m.start(), m.group(2), m.group(1)) for m in _SHEET_ENTRY_REV.finditer(workbook)]
+    out = []
+    for _, name, rid in sorted(found):
         target = targets.get(rid)
         if target:
-            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            out[part] = _unescape(name)
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            out.append((_unescape(name), part))
     return out
 
 
@@ -146,7 +159,7 @@ def check_workbook(name: str, data: bytes, limits: Limits) -> None:
     unpacked = sum(max(e.file_size, 0) for e in entries)
     if unpacked > limits.unzipped_mb * MB:
         raise ReadError("limit_unzipped_mb", file=name, size=_mb(unpacked), limit=float(limits.unzipped_mb))
-    parts = _sheet_parts(book)
+    parts = {part: sheet for sheet, part in sheet_parts(book)}
     for entry in entries:
         if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):
             continue
@@ -167,11 +180,7 @@ def check_workbook(name: str, data: bytes, limits: Limits) -> None:
 
 def cell_name(rows: int, columns: int) -> str:
     """The name of the last cell of a ``rows`` × ``columns`` sheet (``XFD1048576``)."""
-    letters, n = "", columns
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters or 'A'}{rows}"
+    return f"{column_letter(columns) or 'A'}{rows}"
 
 
 def check_extent(name: str, sheet: str, rows: int, columns: int, limits: Limits) -> None:

@@ -57,8 +57,9 @@ import re2
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from . import limits
-from .cellmarks import Marks, column_letter
-from .issues import Issue, ReadError, Tr, display_value
+from .cellmarks import Marks
+from .issues import Issue, ReadError, Tr, display_value, row_skipped
+from .limits import column_letter
 from .normalise import header_key, parse_date
 from .reader import HEADER_SCAN_ROWS, Grid, Loaded, load, read_grids
 from .schema import TABLES, table_specs
@@ -609,16 +610,7 @@ class _TargetLog(IssueLog):
                 self.skipped.add(row)
             issue = self.where.cell(issue, row - 2)
             if skipped:
-                issue = Issue(
-                    "warning",
-                    "row_skipped",
-                    issue.file,
-                    issue.sheet,
-                    issue.row,
-                    issue.column,
-                    issue.value,
-                    {"because": issue, "table": self.table},
-                )
+                issue = row_skipped(issue, table=self.table)
         elif row is not None:
             issue = dataclasses.replace(issue, row=self.where.header_at)
         super().add(issue)

@@ -28,8 +28,8 @@ import duckdb
 import pyarrow as pa
 
 from . import limits
-from .cellmarks import column_letter
 from .issues import ReadError, Tr
+from .limits import column_letter
 
 ROW: Final = "_row"  # where a row is in its source; an output column of that name says so too
 _STATEMENTS: Final = (duckdb.StatementType.SELECT, duckdb.StatementType.MULTI)  # MULTI: a PIVOT

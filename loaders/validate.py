@@ -23,9 +23,10 @@ import pyarrow.compute as pc
 
 from i18n import all_languages
 
-from .cellmarks import Marks, column_letter
+from .cellmarks import Marks
 from .columnar import ArrowCells, has_error_text, parse_arrow
-from .issues import EnumValues, Issue, Level, Tr, TrList, display_value
+from .issues import EnumValues, Issue, Level, Tr, TrList, display_value, row_skipped
+from .limits import column_letter
 from .normalise import (
     EXCEL_ERRORS,
     Parsed,
@@ -641,8 +642,7 @@ _INVISIBLE: Final = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})
 # letters of other alphabets drawn like Latin ones (Cyrillic, Greek), for telling look-alike IDs
 _CONFUSABLE_FROM: Final = "аеорсухіјѕԁһӏкмнвтАЕОРСУХІЈЅКМНВТΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχ"
 _CONFUSABLE_TO: Final = "aeopcyxijsdhlkmhbtAEOPCYXIJSKMHBTABEZHIKMNOPTYXaokvptux"
-_CONFUSABLE: Final = str.maketrans(_CONFUSABLE_FROM, _CONFUSABLE_TO)
-# the same after lower-casing, for Arrow (which has no translate)
+# pairs after lower-casing, for Arrow (which has no translate)
 _CONFUSABLE_PAIRS: Final = tuple(
     dict.fromkeys((a.lower(), b.lower()) for a, b in zip(_CONFUSABLE_FROM, _CONFUSABLE_TO, strict=True))
 )
@@ -702,7 +702,8 @@ def _doubtful(values: pd.Series, person: bool) -> list[str]:
 
 
 def skeletons(values: list[str]) -> list[str]:
-    """``skeleton`` of many identifiers at once, in Arrow."""
+    """What each identifier looks like, in Arrow: case, width, spacing and look-alike letters of
+    other alphabets ignored (``Р01`` in Cyrillic, ``p01`` and ``P01`` look the same)."""
     if not values:
         return []
     arr = pc.utf8_lower(pc.utf8_normalize(pa.array(values, type=pa.string()), "NFKC"))
@@ -711,15 +712,6 @@ def skeletons(values: list[str]) -> list[str]:
             arr = pc.replace_substring(arr, src, dst)
     arr = pc.replace_substring_regex(arr, r"[\s\p{Cf}\p{Cc}\p{Co}\p{Zl}\p{Zp}]", "")
     return [str(v) for v in arr.to_pylist()]
-
-
-def skeleton(value: str) -> str:
-    """What an identifier looks like: case, width, spacing and look-alike letters of other
-    alphabets ignored (``Р01`` in Cyrillic, ``p01`` and ``P01`` look the same)."""
-    if value.isascii():  # the common case, fast: only case and spacing to ignore
-        return "".join(value.lower().split())
-    text = unicodedata.normalize("NFKC", value).translate(_CONFUSABLE).casefold()
-    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in _INVISIBLE)
 
 
 def _key_issues(
@@ -1077,16 +1069,7 @@ def _references(result: Validation, by_table: dict[str, list[SheetTable]], log: 
                     {"target": Tr(f"table.{f.ref.table}")},
                 )
                 if skip[idx]:  # a mapping profile leaves such rows out, with a warning
-                    issue = Issue(
-                        "warning",
-                        "row_skipped",
-                        issue.file,
-                        issue.sheet,
-                        issue.row,
-                        issue.column,
-                        issue.value,
-                        {"because": issue},
-                    )
+                    issue = row_skipped(issue)
                 log.add(issue)
             if bool(skip[~ok].any()):
                 frame = frame.drop(index=ok[~ok & skip].index)
