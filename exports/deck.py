@@ -478,12 +478,24 @@ class Deck:
         )
         change = self.pp(b.kpi_index_before, b.kpi_index)
         delta = f" ({change})" if change else ""
+        counts = b.decided_counts()
+        decided = (
+            self.tr(
+                "decisions.last_time",
+                total=self.num(counts["total"]),
+                done=self.num(counts["done"]),
+                overdue=self.num(counts["overdue"]),
+            )
+            if counts["total"]
+            else ""
+        )
         line = " · ".join(
             x
             for x in (
                 b.program or "",
                 self.tr("meeting.manager", name=b.project_manager or "—"),
                 f"{self.tr('meeting.kpi_index')}: {self.pct(b.kpi_index)}{delta}",
+                decided,
                 self.tr("meeting.slide_of", n=self.num(index), total=self.num(total)),
             )
             if x

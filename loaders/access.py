@@ -4,10 +4,11 @@ Every function that changes the store takes the acting user (an ``Actor``) and r
 ``AccessDenied`` when the role lacks the right; the pages hide what a role cannot do, but the
 refusal lives here, so the command line and any other caller meet the same rules.
 
-- curator (portfolio curator, Reg §6, §40): read everything; set and clear RAG overrides; decide
-  change requests; read the audit log;
+- curator (portfolio curator, Reg §6, §34, §40): read everything; set and clear RAG overrides;
+  decide change requests; record the quarterly meeting's decisions; read the audit log;
 - office head, coordinator (Reg §7, §8): upload any project's rows, roll back, settings and the
-  calendar, mapping profiles, RAG overrides (DOMAIN §4.6 names the coordinator), the audit log;
+  calendar, mapping profiles, RAG overrides (DOMAIN §4.6 names the coordinator), the quarterly
+  meeting's decisions (the office keeps its protocol, Reg §8), the audit log;
 - program manager, project manager (Reg §12, §13): read everything; upload the rows of the
   projects they manage, except the quarterly meeting's decisions (``OFFICE_TABLES``): the
   office's coordinator or secretary records those, not the team they bind (Reg §8, §34);
@@ -50,12 +51,15 @@ class Right(StrEnum):
     PROFILES = "profiles"  # save mapping profiles
     OVERRIDE = "override"  # RAG overrides (DOMAIN §4.6)
     DECIDE_CHANGES = "decide_changes"  # approve or reject passport change requests (Reg §40)
+    RECORD_DECISIONS = "record_decisions"  # the quarterly meeting's decisions (Reg §34)
     AUDIT = "audit"  # read the audit log
 
 
-_OFFICE: Final = frozenset({Right.UPLOAD, Right.ROLLBACK, Right.SETTINGS, Right.PROFILES, Right.OVERRIDE, Right.AUDIT})
+_OFFICE: Final = frozenset(
+    {Right.UPLOAD, Right.ROLLBACK, Right.SETTINGS, Right.PROFILES, Right.OVERRIDE, Right.RECORD_DECISIONS, Right.AUDIT}
+)
 RIGHTS: Final[dict[Role, frozenset[Right]]] = {
-    Role.CURATOR: frozenset({Right.OVERRIDE, Right.DECIDE_CHANGES, Right.AUDIT}),
+    Role.CURATOR: frozenset({Right.OVERRIDE, Right.DECIDE_CHANGES, Right.RECORD_DECISIONS, Right.AUDIT}),
     Role.OFFICE_HEAD: _OFFICE,
     Role.COORDINATOR: _OFFICE,
     Role.PROGRAM_MANAGER: frozenset({Right.UPLOAD_OWN}),

@@ -41,6 +41,7 @@ ACTIONS: Final = (
     "calendar_reset",  # days removed
     "override",  # project, rag (null = cleared), comment
     "change_decision",  # change request, decision, batch
+    "decision",  # meeting decision: op (add, edit, done, reopen), project, done on, batch
     "profile_save",  # file name, profile name
     "export",  # what (deck, pack, table), language, quarter or table
     "user_add",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .budget import absorption
 from .common import SCOPE_CTE, Filters, context, previous_quarter_end, typed
+from .decisions import STATES, quarter_decisions
 from .report import Picture, headline, picture
 from .settings import Settings
 
@@ -42,6 +43,14 @@ class Brief:
     risks: pd.DataFrame  # risk_id, title, probability, impact, score, priority, flags (top open by score)
     budget: pd.DataFrame  # funding_source, financed, planned, spent, absorption (the quarter's year)
     changes: pd.DataFrame  # change_id, description, submitted_on, due, overdue
+    #: what the previous quarter's meeting decided for this team, each done / overdue / open at
+    #: this quarter's end (metrics.decisions.quarter_decisions)
+    decided: pd.DataFrame
+
+    def decided_counts(self) -> dict[str, int]:
+        """``{"total": 3, "done": 2, "overdue": 1, "open": 0}``: "decided last time: 3, done 2, overdue 1"."""
+        states = self.decided["state"].value_counts()
+        return {"total": len(self.decided)} | {s: int(states.get(s, 0)) for s in STATES}
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def _budget_of_year(lines: pd.DataFrame, project_id: str, year: int) -> pd.DataF
     return grouped.sort_values(["financed", "funding_source"], ascending=[False, True]).reset_index(drop=True)
 
 
-def brief(now: Picture, before: Picture, changes: pd.DataFrame, project_id: str) -> Brief:
+def brief(now: Picture, before: Picture, changes: pd.DataFrame, decided: pd.DataFrame, project_id: str) -> Brief:
     """The brief of one project from the pictures at quarter end and at the quarter end before."""
     status: Any = now.status.set_index("project_id").loc[project_id]
     prev_status = before.status.set_index("project_id")
@@ -139,6 +148,7 @@ def brief(now: Picture, before: Picture, changes: pd.DataFrame, project_id: str)
         risks=risks.reset_index(drop=True),
         budget=_budget_of_year(now.budget, project_id, now.as_of.year),
         changes=changes[changes["project_id"] == project_id].drop(columns="project_id").reset_index(drop=True),
+        decided=decided[decided["project_id"] == project_id].reset_index(drop=True),
     )
 
 
@@ -154,6 +164,7 @@ def meeting_pack(
     before_date = previous_quarter_end(quarter_end)
     before = picture(con, before_date, filters, settings)
     changes = pending_changes(con, quarter_end, filters, settings)
+    decided = quarter_decisions(con, before_date, filters, settings, as_of=quarter_end)
     known = set(now.status["project_id"])
-    briefs = [brief(now, before, changes, pid) for pid in project_ids if pid in known]
+    briefs = [brief(now, before, changes, decided, pid) for pid in project_ids if pid in known]
     return MeetingPack(quarter_end, before_date, headline(now), headline(before), briefs)

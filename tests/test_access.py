@@ -123,7 +123,7 @@ def test_each_role_can_do_exactly_its_rights(con: duckdb.DuckDBPyConnection, rol
 
 
 def test_the_rights_table_is_the_documented_one() -> None:
-    assert RIGHTS[Role.CURATOR] == {Right.OVERRIDE, Right.DECIDE_CHANGES, Right.AUDIT}
+    assert RIGHTS[Role.CURATOR] == {Right.OVERRIDE, Right.DECIDE_CHANGES, Right.RECORD_DECISIONS, Right.AUDIT}
     assert RIGHTS[Role.VIEWER] == frozenset()
     assert RIGHTS[Role.PROJECT_MANAGER] == {Right.UPLOAD_OWN}
 

@@ -139,6 +139,16 @@ def test_project_slide_tables(quarter: quarterly.Quarter) -> None:
     assert fill_hex(decisions.cell(1, 2)) == "FFCDD2"  # its decision is overdue
 
 
+def test_a_team_slide_says_what_was_decided_last_time(quarter: quarterly.Quarter) -> None:
+    """P03 was asked at the 09.07.2026 meeting to remove a discrepancy by 11.09 (Q2-02, not done):
+    its Q3 slide says so; a team the last meeting took nothing on says nothing."""
+    prs = Presentation(io.BytesIO(quarterly.pptx(quarter, "ru")))
+    slide = {texts(s)[0][:3]: texts(s) for s in prs.slides if texts(s)[0][:1] == "P"}
+    said = t("decisions.last_time", "ru", total=1, done=0, overdue=1)
+    assert any(said in x for x in slide["P03"])
+    assert not any(t("decisions.last_time", "ru").split(":")[0] in x for x in slide["P02"])
+
+
 def test_every_run_uses_a_font_with_kazakh_letters(quarter: quarterly.Quarter) -> None:
     prs = Presentation(io.BytesIO(quarterly.pptx(quarter, "kk")))
     fonts, text = set(), []

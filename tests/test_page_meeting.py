@@ -59,24 +59,66 @@ def test_agenda_of_the_quarter(demo_db: Path) -> None:
     assert list(at.dataframe[0].value[t("meeting.end", "kk")]) == ["10:20", "10:40"]
 
 
-def test_presentation_next_previous_and_language(demo_db: Path) -> None:
+def shown_html(at: object) -> str:
+    return "".join(h.value for h in at.html)  # type: ignore[attr-defined]
+
+
+def test_presenter_view_next_previous_keys_and_language(demo_db: Path) -> None:
     at = open_page("meeting", as_of="2026-10-15", lang="en")
     at.segmented_control(key="meeting_order").set_value("status").run()
     at.button(key="meeting_start_show").click().run()
     assert errors(at) == []
+    # nothing but the team: no title, no agenda controls, the app's frame hidden
+    assert not at.title and not at.main.segmented_control and not at.main.multiselect and not at.main.dataframe
+    assert '[data-testid="stSidebar"]' in shown_html(at) and '[data-testid="stHeader"]' in shown_html(at)
     first, second = quarterly_agenda(store.connect(demo_db), Q3, order="status")["project_id"][:2]
     assert titles(at) and titles(at)[0].startswith(first)
+    assert ">1/10<" in shown_html(at)
+    # the keyboard: → next, ← previous, Esc leaves
+    shortcuts = {k: at.button(key=k).proto.shortcut for k in ("meeting_prev", "meeting_next", "meeting_exit")}
+    assert shortcuts == {"meeting_prev": "left", "meeting_next": "right", "meeting_exit": "escape"}
     assert at.button(key="meeting_prev").disabled
     at.button(key="meeting_next").click().run()
-    assert titles(at)[0].startswith(second)
+    assert titles(at)[0].startswith(second) and ">2/10<" in shown_html(at)
     at.button(key="meeting_prev").click().run()
     assert titles(at)[0].startswith(first)
-    assert any(t("meeting.decisions", "en") in m.value for m in at.markdown)
+    assert t("meeting.decisions", "en") in shown_html(at)
     at.selectbox(key="pmo_lang").set_value("ru").run()
-    assert any(t("meeting.decisions", "ru") in m.value for m in at.markdown)
+    assert t("meeting.decisions", "ru") in shown_html(at) and titles(at)[0].startswith(first)
     assert at.button(key="meeting_next").label == t("meeting_page.next", "ru")
     at.button(key="meeting_exit").click().run()
-    assert not titles(at) and at.dataframe  # back to the agenda
+    assert not titles(at) and at.dataframe  # back to the agenda, in the order it had
+    assert at.segmented_control(key="meeting_order").value == "status"
+
+
+def test_presenter_view_numbers_in_the_languages_style(demo_db: Path) -> None:
+    """Budget in thousand tenge grouped with a no-break space, absorption with a decimal comma."""
+    at = open_page("meeting", as_of="2026-10-15", lang="ru")
+    at.multiselect(key="meeting_teams").set_value(["P05"]).run()
+    at.button(key="meeting_start_show").click().run()
+    page = shown_html(at)
+    assert t("budget.planned_short", "ru") in page
+    amounts = re.findall(r'<td class="n">([^<]*)</td>', page)
+    assert amounts and all(not re.fullmatch(r"\d{4,}", a) for a in amounts)  # 980000 is 980 000
+    assert any(re.fullmatch(r"\d{1,3}(\u00a0\d{3})+", a) for a in amounts)
+    assert any(re.fullmatch(r"\d+,\d%", a) for a in amounts)
+    assert not re.search(r"\d\.\d%", page)  # no decimal point in Russian
+
+
+def test_each_team_sees_what_was_decided_last_time(demo_db: Path) -> None:
+    """The 09.07.2026 meeting (the one reviewing Q2) decided Q2-01 on P01 (done 20.08) and Q2-02
+    on P03 (due 11.09, not done): at the Q3 meeting, P01 shows one done, P03 one overdue."""
+    at = open_page("meeting", as_of="2026-10-15", lang="en")
+    at.segmented_control(key="meeting_order").set_value("custom").run()
+    at.multiselect(key="meeting_teams").set_value(["P01", "P03", "P02"]).run()
+    at.button(key="meeting_start_show").click().run()
+    line = t("decisions.last_time", "en")
+    assert line.format(total=1, done=1, overdue=0) in shown_html(at)
+    at.button(key="meeting_next").click().run()
+    assert line.format(total=1, done=0, overdue=1) in shown_html(at)
+    assert "Q2-02" in shown_html(at)
+    at.button(key="meeting_next").click().run()
+    assert t("decisions.last_time_none", "en") in shown_html(at)
 
 
 @pytest.mark.parametrize(

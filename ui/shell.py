@@ -141,8 +141,9 @@ def frame(actor: Actor) -> View:
     return view
 
 
-def page(title_key: str) -> View:
-    """A page's start: the title and the as-of date, after the router has drawn the sidebar.
+def page(title_key: str, *, titled: bool = True) -> View:
+    """A page's start: the title and the as-of date (unless not ``titled``: the meeting's presenter
+    view), after the router has drawn the sidebar.
 
     With a ``pages/`` folder Streamlit may run a page script without the router (a direct link on a
     freshly started server; AppTest's reruns): then the page runs the router, which runs this page
@@ -151,7 +152,8 @@ def page(title_key: str) -> View:
         runpy.run_path(str(ROUTER), run_name="__main__")
         st.stop()
     view = current()
-    header(title_key, view)
+    if titled:
+        header(title_key, view)
     return view
 
 
