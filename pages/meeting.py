@@ -30,7 +30,7 @@ def leave() -> None:
 
 
 if show is not None:
-    q = mv.load(show["quarter"], view.filters, "program", tuple(show["ranked"]), show["meeting_start"])
+    q = mv.load(show["quarter"], view.filters, show["order"], show["ids"], show["meeting_start"])
     if q.pack.briefs:
         mv.present(q, leave)
         st.stop()
@@ -76,7 +76,9 @@ chosen = st.multiselect(
 )
 # the chosen teams in the chosen order; "my own order" is the order in which they were picked
 ranked = chosen if order == "custom" else [p for p in names if p in chosen]
-q = mv.load(quarter, view.filters, "program", tuple(ranked), start) if ranked != list(names) else everyone
+# all the teams in the agenda's order: the briefs already made for it (the presenter view reuses them)
+loaded = ("program" if order == "custom" else order, None) if ranked == list(names) else ("program", tuple(ranked))
+q = mv.load(quarter, view.filters, loaded[0], loaded[1], start) if loaded[1] else everyone
 
 agenda = q.agenda
 if not agenda.empty:
@@ -105,7 +107,8 @@ def begin() -> None:
     """Into the presenter view with what the agenda shows now."""
     st.session_state[KEY_SHOW] = {
         "quarter": quarter,
-        "ranked": ranked,
+        "order": loaded[0],
+        "ids": loaded[1],
         **{key: st.session_state.get(key) for key in CONTROLS},
     }
     st.session_state[mv.KEY_INDEX] = 0
