@@ -76,6 +76,9 @@ Source = Literal["local", "oidc", "cli", "open"]
 #: tables only an uploader of any project's rows writes: the decisions of the curator's quarterly
 #: meeting are the meeting's record, kept by the office (Reg §8, §34), not the team's own data
 OFFICE_TABLES: Final = frozenset({"decisions"})
+#: the digital-transformation roadmaps of state bodies (DT §23–25): the office tracks them for the
+#: whole portfolio; they are no project's own rows
+ROADMAP_TABLES: Final = frozenset({"roadmaps", "roadmap_directions", "roadmap_events", "roadmap_changes"})
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,9 @@ def foreign_rows(
         indicator_projects.update({str(i): str(p) for i, p in zip(ind["indicator_id"], ind["project_id"], strict=True)})
     out: list[Issue] = []
     for table, frame in tables.items():
+        if table in ROADMAP_TABLES and not frame.empty:
+            out.extend(_roadmap_rows(table, frame, actor, headers))
+            continue
         pids = _project_column(table, frame, indicator_projects)
         if pids is None or frame.empty:
             continue
@@ -209,4 +215,28 @@ def foreign_rows(
                     {"project": str(pids[idx]), "user": actor.name},
                 )
             )
+    return out
+
+
+def _roadmap_rows(
+    table: str, frame: pd.DataFrame, actor: Actor, headers: dict[tuple[str, str, str], str] | None
+) -> list[Issue]:
+    """A manager's upload holds a roadmap's rows: each is refused, named by its first column."""
+    column = str(next(c for c in frame.columns if not str(c).startswith("_")))
+    out: list[Issue] = []
+    for idx in frame.index:
+        place = str(frame.at[idx, "_place"]) if "_place" in frame.columns else ""
+        file = str(frame.at[idx, "_file"]) if "_file" in frame.columns else ""
+        out.append(
+            Issue(
+                "error",
+                "office_roadmap",
+                file,
+                place or None,
+                int(str(frame.at[idx, "_row"])) if "_row" in frame.columns else None,
+                (headers or {}).get((file, place, column), column),
+                display_value(frame.at[idx, column]),
+                {"user": actor.name},
+            )
+        )
     return out

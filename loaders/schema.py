@@ -127,6 +127,37 @@ class DecisionKind(StrEnum):
     other = "other"
 
 
+class RoadmapEventKind(StrEnum):
+    """The steps of a digital-transformation roadmap (DT §23–25, §34, §37–40, §45, §52)."""
+
+    submitted = "submitted"  # the draft (or a change) reaches the office for agreement (§23–24)
+    agreed = "agreed"  # the office head's decision: agreed (§24)
+    rework = "rework"  # the office head's decision: needs rework (§24)
+    approved = "approved"  # approved by the head of the state body (§24); a change too (§52)
+    published_portal = "published_portal"  # on the e-government architecture portal (§25)
+    published_site = "published_site"  # on the body's official internet resource (§25)
+    published_pmis = "published_pmis"  # in the project-management information system (§25)
+    team_formed = "team_formed"  # the re-engineering project team (§37)
+    notice_posted = "notice_posted"  # the notice of the planned review of business processes (§38)
+    schedule_drafted = "schedule_drafted"  # the plan-schedule drawn up by the team (§39)
+    schedule_approved = "schedule_approved"  # approved by the deputy head for digitalisation (§39)
+    schedule_entered = "schedule_entered"  # entered into the PM information system (§40)
+    target_approved = "target_approved"  # the target business-process variant approved (§45)
+    target_published = "target_published"  # the target variant published (§45)
+    evaluation_reviewed = "evaluation_reviewed"  # evaluation results brought to the office (§34)
+
+
+class ChangeGround(StrEnum):
+    """The cases in which a roadmap may be changed (DT §51.1–6)."""
+
+    review = "1"  # after a review and evaluation by a body of the DT structure
+    pilot = "2"  # after pilot projects of the roadmap
+    planning_documents = "3"  # the State Planning System's documents changed
+    reorganisation = "4"  # a significant change of activity (reorganisation etc.)
+    external = "5"  # grounds outside the body's competence set by legal acts
+    other = "6"  # cases not provided for: at most once in 6 months after the previous approval
+
+
 #: Catalog section of each enum's labels (``enum.<name>.<value>``).
 ENUM_CATALOG: Final[dict[type[StrEnum], str]] = {
     ProjectStatus: "project_status",
@@ -142,6 +173,8 @@ ENUM_CATALOG: Final[dict[type[StrEnum], str]] = {
     FundingSource: "funding_source",
     Decision: "decision",
     DecisionKind: "decision_kind",
+    RoadmapEventKind: "roadmap_event",
+    ChangeGround: "change_ground",
 }
 
 #: Spellings people type besides the catalog labels and the English keys.
@@ -239,6 +272,31 @@ ENUM_SYNONYMS: Final[dict[type[StrEnum], dict[str, tuple[str, ...]]]] = {
         "pending": ("қаралу үстінде", "рассматривается", "в работе", "under review"),
         "approved": ("мақұлданды", "бекітілген", "утверждено", "одобрен", "accepted"),
         "rejected": ("қабылданбаған", "отказано", "отклонен", "declined"),
+    },
+    RoadmapEventKind: {
+        "submitted": ("келісуге жіберілді", "направлен на согласование", "submitted for agreement", "поступил"),
+        "agreed": ("келісілді", "согласован", "согласовано", "agreement"),
+        "rework": ("пысықтауға", "на доработку", "доработка", "returned"),
+        "approved": ("бекітілді", "утвержден", "утверждено", "approval"),
+        "published_portal": ("архитектуралық портал", "архитектурный портал", "portal"),
+        "published_site": ("интернет-ресурс", "сайт", "website", "site"),
+        "published_pmis": ("жобалық басқару жүйесі", "ис пу", "испу", "pmis"),
+        "team_formed": ("команда құрылды", "команда сформирована", "team formed"),
+        "notice_posted": ("хабарлама", "информация размещена", "notice"),
+        "schedule_drafted": ("кесте әзірленді", "план-график разработан", "schedule drawn up"),
+        "schedule_approved": ("кесте бекітілді", "план-график утвержден", "schedule approved"),
+        "schedule_entered": ("кесте енгізілді", "план-график внесен", "schedule entered"),
+        "target_approved": ("нысаналы нұсқа бекітілді", "целевой вариант утвержден", "target approved"),
+        "target_published": ("нысаналы нұсқа орналастырылды", "целевой вариант размещен", "target published"),
+        "evaluation_reviewed": ("бағалау қаралды", "оценка рассмотрена", "evaluation"),
+    },
+    ChangeGround: {
+        "1": ("бағалау нәтижесі", "по результатам оценки", "review", "evaluation"),
+        "2": ("пилот", "пилотные проекты", "pilot"),
+        "3": ("жоспарлау құжаттары", "документы системы государственного планирования", "planning documents"),
+        "4": ("қайта ұйымдастыру", "реорганизация", "reorganisation", "reorganization"),
+        "5": ("құзыреттен тыс", "вне компетенции", "external"),
+        "6": ("көзделмеген", "не предусмотренные", "other", "not provided for"),
     },
     DecisionKind: {
         "priority": ("басымдық", "приоритет", "priorities"),
@@ -374,6 +432,11 @@ class Indicator(TableModel):
     deadline: Annotated[dt.date, Aliases(("due", "срок", "мерзімі"))]
     weight: Annotated[float, Field(ge=0), Aliases(("вес индикатора",))] = 1.0
     criterion: Annotated[Criterion | None, Aliases(("критерий", "өлшемшарт", "dt criterion"))] = None
+    direction_id: Annotated[
+        str | None,
+        Ref("roadmap_directions", "direction_id"),
+        Aliases(("roadmap direction", "направление дорожной карты", "жол картасының бағыты")),
+    ] = None
 
 
 class IndicatorValue(TableModel):
@@ -561,6 +624,82 @@ class MeetingDecision(TableModel):
     ] = None
 
 
+class Roadmap(TableModel):
+    """A state body's digital-transformation roadmap for three years (DT §16–17, §23–25)."""
+
+    table = "roadmaps"
+    order_rules = (Order("period_from", "period_to"),)
+
+    roadmap_id: Annotated[str, Key(), Aliases(("id", "код", "код дорожной карты", "жол картасының коды"))]
+    agency: Annotated[str, Aliases(("state body", "body", "госорган", "государственный орган", "мемлекеттік орган"))]
+    name: Annotated[str, Aliases(("roadmap", "дорожная карта", "жол картасы", "наименование", "атауы"))]
+    period_from: Annotated[int, Field(ge=2000, le=2100), Aliases(("from", "с", "начало периода", "кезеңнің басы"))]
+    period_to: Annotated[int, Field(ge=2000, le=2100), Aliases(("to", "по", "конец периода", "кезеңнің соңы"))]
+    version: Annotated[str | None, Aliases(("редакция", "версия", "нұсқа"))] = None
+    deputy_head: Annotated[
+        str | None,
+        PersonName(),
+        Aliases(("deputy head for digitalisation", "курирующий заместитель", "цифрландыру жөніндегі орынбасар")),
+    ] = None
+
+
+class RoadmapDirection(TableModel):
+    """A strategic direction of a roadmap, its financed and unfinanced parts kept apart (DT §17.2,
+    §18); its target and effectiveness indicators are rows of ``indicators`` naming it."""
+
+    table = "roadmap_directions"
+
+    direction_id: Annotated[str, Key(), Aliases(("id", "код", "код направления", "бағыт коды"))]
+    roadmap_id: Annotated[
+        str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))
+    ]
+    name: Annotated[str, Aliases(("direction", "направление", "бағыт", "наименование", "атауы"))]
+    project_id: Annotated[
+        str | None, Ref("projects", "project_id"), Aliases(("project", "проект", "жоба"))
+    ] = None
+    financed: Annotated[
+        float | None, Field(ge=0), Aliases(("financed amount", "обеспечено финансированием", "қаржыландырылған"))
+    ] = None
+    additional_funding: Annotated[
+        float | None,
+        Field(ge=0),
+        Aliases(("additional funding required", "требует доп. финансирования", "қосымша қаржыландыру")),
+    ] = None
+
+
+class RoadmapEvent(TableModel):
+    """What happened to a roadmap or one of its changes, and when (DT §24–25, §34, §37–40, §45, §52)."""
+
+    table = "roadmap_events"
+
+    roadmap_id: Annotated[
+        str, Key(), Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))
+    ]
+    kind: Annotated[RoadmapEventKind, Key(), Aliases(("event", "step", "событие", "шаг", "оқиға", "кезең"))]
+    event_date: Annotated[dt.date, Key(), Aliases(("date", "дата", "күні"))]
+    change_id: Annotated[
+        str | None, Ref("roadmap_changes", "change_id"), Aliases(("change", "изменение", "өзгеріс"))
+    ] = None
+    document: Annotated[
+        str | None, Aliases(("document number", "номер документа", "№ документа", "құжат нөмірі"))
+    ] = None
+    comment: Annotated[str | None, Aliases(("note", "примечание", "ескертпе"))] = None
+
+
+class RoadmapChange(TableModel):
+    """A change of an approved roadmap and its ground (DT §51–52); its steps are ``roadmap_events``
+    naming it."""
+
+    table = "roadmap_changes"
+
+    change_id: Annotated[str, Key(), Aliases(("id", "код", "код изменения", "өзгеріс коды"))]
+    roadmap_id: Annotated[
+        str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))
+    ]
+    ground: Annotated[ChangeGround, Aliases(("case", "основание", "негіз", "п. 51", "51-т."))]
+    description: Annotated[str | None, Aliases(("описание", "сипаттамасы", "содержание"))] = None
+
+
 MODELS: Final[tuple[type[TableModel], ...]] = (
     Project,
     Indicator,
@@ -573,6 +712,10 @@ MODELS: Final[tuple[type[TableModel], ...]] = (
     ChangeRequest,
     Evaluation,
     MeetingDecision,
+    Roadmap,
+    RoadmapDirection,
+    RoadmapEvent,
+    RoadmapChange,
 )
 
 # --------------------------------------------------------------------------------------------

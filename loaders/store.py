@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pandas costs a command line 0.3 s to import; these only nam
 from . import audit
 from .access import Actor, Right
 
-SCHEMA_VERSION: Final = 5  # 4: projects.reported_rag; 5: the decisions table
+SCHEMA_VERSION: Final = 6  # 4: projects.reported_rag; 5: the decisions table; 6: roadmaps, indicators.direction_id
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_DB: Final = PROJECT_ROOT / "data" / "pmo.duckdb"
 CHECKPOINT_THRESHOLD: Final = "128MB"
