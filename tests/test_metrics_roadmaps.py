@@ -266,7 +266,7 @@ def test_financed_and_additional_funding_and_criteria_shares(tmp_path: Path) -> 
                 },
                 {"direction_id": "D2", "roadmap_id": "RM1", "name": "Services", "financed": 1000},
                 {"direction_id": "D3", "roadmap_id": "RM2", "name": "Customs", "project_id": "P2"},
-            ],  # fmt: skip
+            ],
             "indicators": [
                 {
                     "indicator_id": f"I{n}",
@@ -287,7 +287,7 @@ def test_financed_and_additional_funding_and_criteria_shares(tmp_path: Path) -> 
                         (None, "anti_corruption"),
                     ]
                 )
-            ],  # fmt: skip
+            ],
         },
     )
     pic = roadmap_picture(con, D(2026, 9, 30))
