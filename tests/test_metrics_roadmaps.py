@@ -53,9 +53,9 @@ def _step(tmp_path: Path, as_of: dt.date, events: Sequence[tuple[Any, ...]], ste
         & (steps["change_id"].isna() if "change" not in kw else steps["change_id"] == kw["change"])
     ]
     assert len(rows) == 1, steps
-    out: dict[str, Any] = rows.iloc[0].to_dict()
+    out: dict[str, Any] = {str(k): None if pd.isna(v) else v for k, v in rows.iloc[0].items()}
     for key in ("started", "due", "done_on"):
-        out[key] = None if pd.isna(out[key]) else out[key].date()
+        out[key] = None if out[key] is None else out[key].date()
     return out
 
 
@@ -294,7 +294,7 @@ def test_financed_and_additional_funding_and_criteria_shares(tmp_path: Path) -> 
     d = pic.directions.set_index("direction_id")
     assert list(d.loc[["D1", "D2"], "total"]) == [1000.0, 1000.0]
     assert d.loc["D1", "additional_share"] == pytest.approx(0.4)
-    assert d.loc["D2", "additional_share"] == 0.0 and pd.isna(d.loc["D3", "additional_share"])
+    assert d.loc["D2", "additional_share"] == 0.0 and d["additional_share"].isna()["D3"]
     assert list(d.loc[["D1", "D2", "D3"], "indicators"]) == [2, 2, 0]
     rm1 = pic.roadmaps.set_index("roadmap_id").loc["RM1"]
     assert (rm1["financed"], rm1["additional_funding"]) == (1600.0, 400.0)

@@ -552,6 +552,38 @@ def test_a_store_of_the_previous_schema_gains_the_new_field_and_keeps_its_rows(t
         con.close()
 
 
+def test_a_store_of_schema_5_gains_the_roadmaps_and_the_indicators_direction(tmp_path: Path) -> None:
+    """A store written before the Decree 881 roadmaps (schema 5): opened, it gains the four roadmap
+    tables, empty, and ``indicators.direction_id``, and keeps every indicator."""
+    from tests.conftest import BASELINE
+
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path)
+    import_files(con, [BASELINE], actor=as_user("t"))
+    before = con.execute("SELECT indicator_id, name, target FROM indicators ORDER BY 1").fetchall()
+    for table in ("roadmaps", "roadmap_directions", "roadmap_events", "roadmap_changes"):
+        con.execute(f"DROP VIEW {table}")
+        con.execute(f"DROP TABLE c_{table}")
+        con.execute(f"DROP VIEW latest_{table}")
+        con.execute(f"DROP TABLE h_{table}")
+    con.execute("DROP VIEW indicators")
+    con.execute("DROP VIEW latest_indicators")
+    con.execute("ALTER TABLE h_indicators DROP COLUMN direction_id")
+    con.execute("ALTER TABLE c_indicators DROP COLUMN direction_id")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == store.SCHEMA_VERSION == 6
+        assert con.execute("SELECT indicator_id, name, target FROM indicators ORDER BY 1").fetchall() == before
+        assert con.execute("SELECT count(*) FROM indicators WHERE direction_id IS NOT NULL").fetchall() == [(0,)]
+        for table in ("roadmaps", "roadmap_directions", "roadmap_events", "roadmap_changes"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
 def test_a_store_of_schema_4_gains_the_decisions_table_and_keeps_its_rows(tmp_path: Path) -> None:
     """A store written before the quarterly meeting's decisions were a table (schema 4): opened,
     it gains ``h_decisions``, ``latest_decisions``, ``c_decisions`` and the view, empty, keeps every
@@ -571,7 +603,7 @@ def test_a_store_of_schema_4_gains_the_decisions_table_and_keeps_its_rows(tmp_pa
 
     con = store.connect(path)
     try:
-        assert store.schema_version(con) == store.SCHEMA_VERSION == 5
+        assert store.schema_version(con) == store.SCHEMA_VERSION
         assert (
             con.execute("SELECT project_id, name, start_date, end_date FROM projects ORDER BY 1").fetchall() == before
         )
