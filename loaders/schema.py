@@ -650,13 +650,9 @@ class RoadmapDirection(TableModel):
     table = "roadmap_directions"
 
     direction_id: Annotated[str, Key(), Aliases(("id", "код", "код направления", "бағыт коды"))]
-    roadmap_id: Annotated[
-        str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))
-    ]
+    roadmap_id: Annotated[str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))]
     name: Annotated[str, Aliases(("direction", "направление", "бағыт", "наименование", "атауы"))]
-    project_id: Annotated[
-        str | None, Ref("projects", "project_id"), Aliases(("project", "проект", "жоба"))
-    ] = None
+    project_id: Annotated[str | None, Ref("projects", "project_id"), Aliases(("project", "проект", "жоба"))] = None
     financed: Annotated[
         float | None, Field(ge=0), Aliases(("financed amount", "обеспечено финансированием", "қаржыландырылған"))
     ] = None
@@ -680,9 +676,9 @@ class RoadmapEvent(TableModel):
     change_id: Annotated[
         str | None, Ref("roadmap_changes", "change_id"), Aliases(("change", "изменение", "өзгеріс"))
     ] = None
-    document: Annotated[
-        str | None, Aliases(("document number", "номер документа", "№ документа", "құжат нөмірі"))
-    ] = None
+    document: Annotated[str | None, Aliases(("document number", "номер документа", "№ документа", "құжат нөмірі"))] = (
+        None
+    )
     comment: Annotated[str | None, Aliases(("note", "примечание", "ескертпе"))] = None
 
 
@@ -693,9 +689,7 @@ class RoadmapChange(TableModel):
     table = "roadmap_changes"
 
     change_id: Annotated[str, Key(), Aliases(("id", "код", "код изменения", "өзгеріс коды"))]
-    roadmap_id: Annotated[
-        str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))
-    ]
+    roadmap_id: Annotated[str, Ref("roadmaps", "roadmap_id"), Aliases(("roadmap", "дорожная карта", "жол картасы"))]
     ground: Annotated[ChangeGround, Aliases(("case", "основание", "негіз", "п. 51", "51-т."))]
     description: Annotated[str | None, Aliases(("описание", "сипаттамасы", "содержание"))] = None
 

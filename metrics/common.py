@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar, cast
 
 import duckdb
 import numpy as np
@@ -15,6 +15,8 @@ import pandas as pd
 from . import calendar as kz_calendar
 from . import settings as settings_mod
 from .settings import Settings
+
+T = TypeVar("T")
 
 ColumnType = Literal["text", "date", "float", "int", "bool", "list"]
 
@@ -61,7 +63,7 @@ class Context:
     filters: Filters
     settings: Settings
     calendar: kz_calendar.Calendar
-    _memo: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, compare=False, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
@@ -78,16 +80,16 @@ class Context:
             cursor = self._local.cursor = self.con.cursor()
         return cursor
 
-    def memo(self, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` the first time ``key`` is asked for in this context, the same frame after."""
         if key in self._memo:
-            return self._memo[key]
+            return cast(T, self._memo[key])
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._memo:
                 self._memo[key] = compute()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
     def register_calendar(self) -> None:
         """Make the working-day calendar a relation ``wd_cal(day, working, cum)`` for SQL:

@@ -12,9 +12,10 @@ import pandas as pd
 from .common import SCOPE_CTE, ColumnType, Context, Filters, context, typed
 from .kpi import _indicators
 from .risks import _risks
+from .roadmaps import overdue_steps, picture_of
 from .settings import Settings
 
-KINDS: Final = ("project", "activity", "indicator", "risk_review", "evaluation", "change", "decision")
+KINDS: Final = ("project", "activity", "indicator", "risk_review", "evaluation", "change", "decision", "roadmap_step")
 
 OVERDUE_COLUMNS: Final[dict[str, ColumnType]] = {
     "kind": "text",
@@ -149,7 +150,18 @@ def _compute_overdue(ctx: Context) -> pd.DataFrame:
     finally:
         ctx.db.unregister("missed_indicators")
         ctx.db.unregister("stale_risks")
-    return typed(out, OVERDUE_COLUMNS)
+    steps = overdue_steps(picture_of(ctx))
+    if steps.empty:
+        return typed(out, OVERDUE_COLUMNS)
+    both = pd.concat([typed(out, OVERDUE_COLUMNS), typed(steps, OVERDUE_COLUMNS)], ignore_index=True)
+    rank = both["kind"].map(KINDS.index)
+    order = both.assign(_rank=rank).sort_values(
+        ["working_days_overdue", "days_overdue", "_rank", "item_id"],
+        ascending=[False, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    return typed(order.drop(columns="_rank").reset_index(drop=True), OVERDUE_COLUMNS)
 
 
 _EVALUATIONS_LATE_SQL: Final = f"""
@@ -173,7 +185,9 @@ def overdue_items(
     (Reg §44–45); target indicators missed (§4.1); risk reassessments overdue (Reg §42.4);
     evaluation reports missing after the 15th working day from completion (Reg §49); change
     requests pending after the 10th working day from submission; decisions of the quarterly
-    meeting not done by their due date (Reg §34). Days overdue = as-of − due;
+    meeting not done by their due date (Reg §34); steps of the digital-transformation roadmaps past
+    their working-day deadline (kind ``roadmap_step``, DT §24–25, §34, §37–40, §45: no project, the
+    roadmap's name as the title, its deputy head as the responsible). Days overdue = as-of − due;
     working days overdue = working days after the due date up to the as-of date (DOMAIN §4.4).
     Cancelled projects are left out."""
     return _overdue(context(con, as_of, filters, settings))

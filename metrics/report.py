@@ -24,11 +24,13 @@ from .kpi import _indicators
 from .meetings import LOAD_COLUMNS, _load, _over_allocated, _overruns
 from .overdue import _completed_late, _evaluations_late, _overdue
 from .risks import _risks, heatmap
+from .roadmaps import RoadmapPicture, picture_of
 from .settings import Settings
 from .status import _status, rag_counts
 
-SCHEMA_VERSION = 3  # 2: RAG and active projects only for planning + execution; status as of the date
+SCHEMA_VERSION = 4  # 2: RAG and active projects only for planning + execution; status as of the date
 # 3: overdue items of kind "decision" (the quarterly meeting's decisions, Reg §34)
+# 4: the "roadmaps" section (Decree 881); overdue items of kind "roadmap_step", whose project_id is null
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Picture:
     completed_late: pd.DataFrame
     evaluations_late: pd.DataFrame
     budget: pd.DataFrame
+    roadmaps: RoadmapPicture
 
     @property
     def kpi_index(self) -> float | None:
@@ -83,6 +86,7 @@ def picture(
         register = _risks(ctx)
         status = _status(ctx)
         indicators, overdue = _indicators(ctx), _overdue(ctx)
+        roadmaps = picture_of(ctx)
         load, overruns, over_allocated, completed_late, evaluations_late, budget = other.result()
     return Picture(
         as_of=as_of,
@@ -97,6 +101,7 @@ def picture(
         completed_late=completed_late,
         evaluations_late=evaluations_late,
         budget=budget,
+        roadmaps=roadmaps,
     )
 
 
@@ -284,5 +289,61 @@ def to_json(pic: Picture, filters: Filters | None = None) -> dict[str, Any]:
             pic.budget,
             ["project_id", "year", "funding_source", "planned", "spent", "absorption"],
             ["project_id", "year", "funding_source"],
+        ),
+        "roadmaps": roadmaps_json(pic.roadmaps),
+    }
+
+
+def roadmaps_json(r: RoadmapPicture) -> dict[str, Any]:
+    """The report's "roadmaps" section (Decree 881; README, "Report JSON")."""
+    return {
+        "items": records(
+            r.roadmaps,
+            [
+                "roadmap_id",
+                "agency",
+                "name",
+                "period_from",
+                "period_to",
+                "first_approved",
+                "next_step",
+                "next_change_id",
+                "next_due",
+                "overdue_steps",
+                "late_steps",
+                "violations",
+                "financed",
+                "additional_funding",
+            ],
+            ["roadmap_id"],
+        ),
+        "steps": records(
+            r.steps,
+            [
+                "roadmap_id",
+                "change_id",
+                "step",
+                "paragraph",
+                "started",
+                "due",
+                "done_on",
+                "state",
+                "working_days_late",
+                "working_days_taken",
+            ],
+            ["roadmap_id", "change_id", "step", "started"],
+        ),
+        "violations": records(
+            r.violations,
+            ["roadmap_id", "change_id", "approved_on", "previous_approval", "previous_change_id", "allowed_from"],
+            ["roadmap_id", "change_id"],
+        ),
+        "directions": records(
+            r.directions,
+            ["roadmap_id", "direction_id", "project_id", "financed", "additional_funding", "additional_share"],
+            ["direction_id"],
+        ),
+        "criteria": records(
+            r.criteria, ["roadmap_id", "criterion", "indicators", "share"], ["roadmap_id", "criterion"]
         ),
     }

@@ -375,7 +375,17 @@ def roadmap_picture(
     due step, the §51.6 violations, the financed and unfinanced totals by direction (§17.2) and
     the share of its effectiveness indicators per §19 criterion. With filters, the roadmaps whose
     directions (or their indicators) belong to a project in scope."""
-    ctx = context(con, as_of, filters, settings)
+    return picture_of(context(con, as_of, filters, settings))
+
+
+def picture_of(ctx: Context) -> RoadmapPicture:
+    """``roadmap_picture`` on a metrics context (its connection, date, filters and calendar),
+    computed once per context (the overdue table and the report share it)."""
+    return ctx.memo("roadmap_picture", lambda: _compute(ctx))
+
+
+def _compute(ctx: Context) -> RoadmapPicture:
+    as_of = ctx.as_of
     data = _load(ctx)
     clock = _Clock(ctx.calendar, as_of)
     roadmaps, events, changes = data["roadmaps"], data["events"], data["changes"]

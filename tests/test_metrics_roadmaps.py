@@ -331,3 +331,17 @@ def test_next_due_step_and_the_overdue_rows(tmp_path: Path) -> None:
     rows = overdue_steps(late)
     assert list(rows["item_id"]) == ["RM1 §37"]
     assert (rows.iloc[0]["working_days_overdue"], rows.iloc[0]["responsible"]) == (1, "A. Deputy")
+
+
+def test_late_roadmap_steps_join_the_overdue_table(tmp_path: Path) -> None:
+    """A roadmap step past its deadline is an overdue item of kind ``roadmap_step`` (no project),
+    ranked with the others by working days overdue; a filter on another program leaves it out."""
+    from metrics.overdue import overdue_items
+
+    con = _store(tmp_path, [("approved", D(2026, 5, 8))])
+    items = overdue_items(con, D(2026, 6, 1))
+    steps = items[items["kind"] == "roadmap_step"]
+    assert list(steps["item_id"]) == ["RM1 §25", "RM1 §37"]  # publication due 13.05, the team 25.05
+    assert steps["project_id"].isna().all() and set(steps["title"]) == {"Digital finance"}
+    assert list(items["working_days_overdue"]) == sorted(items["working_days_overdue"], reverse=True)
+    assert overdue_items(con, D(2026, 6, 1), Filters(program="Tax"))["kind"].eq("roadmap_step").sum() == 0
