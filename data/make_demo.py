@@ -2,7 +2,8 @@
 
 A made-up but realistic portfolio of the Project Office of the State Revenue Committee:
 3 programs, 13 projects and their indicators, plans, risks, teams, meetings, budget, change
-requests, evaluation reports and the decisions of the quarterly meetings. The data is fixed
+requests, evaluation reports, the decisions of the quarterly meetings and three state bodies'
+digital-transformation roadmaps (their directions, steps and changes). The data is fixed
 (meeting attendance is drawn from ``random.Random(2026)``) and no clock is read, so the script
 writes the same bytes every run.
 
@@ -708,6 +709,7 @@ def indicators() -> list[Row]:
         row: Row = dict(zip(keys, spec[:8], strict=True))
         direction, deadline, weight, criterion = spec[8:12]
         row |= {"direction": direction, "deadline": d(str(deadline)), "weight": weight, "criterion": criterion}
+        row["direction_id"] = _INDICATOR_DIRECTIONS.get(str(row["indicator_id"]))
         rows.append(row)
     return rows
 
@@ -1533,6 +1535,187 @@ def decisions() -> list[Row]:
 
 
 # --------------------------------------------------------------------------------------------
+# Digital-transformation roadmaps of state bodies (DT §16–25, §34, §37–40, §45, §51–52), kept by
+# the office. Working days below are counted with ``metrics.calendar`` (the KZ calendar of the
+# ``holidays`` package: no Constitution Day in 2026, Kurban ait 2026-05-27 estimated); "due" is
+# the Nth working day strictly after the starting event, a step due on AS_OF is not overdue yet,
+# "late"/"overdue" are in working days (WD). Expected as of 2026-09-30:
+#
+# RM-1 Ministry of Finance, 2026–2028: every step on time.
+#   §24 submitted Tue 03-10 -> agreed 03-26: 9th WD, due 03-27 (Nauryz 03-23..25 off; 12 weekdays)
+#   approved Fri 04-03 (6 WD after the agreement: no term)
+#   §25 portal 04-06, site 04-07, PMIS 04-08: the last on the 3rd WD, due 04-08
+#   §37 team formed 04-16: 9th WD, due 04-17
+#   §38 notice posted 04-20: 2nd WD, due 04-20; §39 schedule drawn up 04-22: 4th WD, due 04-23
+#   §40 schedule approved 04-28 -> entered 05-04: 3rd WD, due 05-04 (1 May off)
+#   §45 target variant approved 06-15 -> published 06-18: 3rd WD, due 06-18
+#   §45 target variant approved Mon 09-28 -> due 10-01: open, the next due step (its publication
+#       dated 10-01 is after AS_OF and ignored)
+#   §34 evaluation reviewed 06-25 (H1 2026); H2 2026 is not over
+# RM-2 State Revenue Committee, 2026–2028: late at review, not approved.
+#   §24 submitted Mon 06-29 -> rework 07-15: 11th WD, due 07-14: done 1 WD late (Capital Day 07-06)
+#   §24 resubmitted Tue 09-01 (a new clock) -> no decision: due 09-15, overdue 15 days, 11 WD
+#   no approval yet: the §25, §34, §37–40 clocks have not started
+# RM-3 Ministry of Trade and Integration, 2026–2028: a late publication, a missed half-year, a
+#   §51.6 violation.
+#   §24 submitted 2025-11-17 -> agreed 2025-11-28: 9th WD, due 2025-12-01
+#   approved Wed 2025-12-10 (first approval)
+#   §25 portal 12-11, site 12-12, PMIS 12-18: the last on the 5th WD, due 2025-12-15: done 2 WD late
+#       (Independence Day 2025-12-16 off)
+#   §37 team formed 12-19: 6th WD, due 12-25; §38 notice 12-23: 2nd WD, due 12-23; §39 schedule
+#       drawn up 12-26: 5th WD, due 12-26
+#   §40 schedule approved 2026-01-09 -> entered 01-14: 3rd WD, due 01-14
+#   §45 target variant approved Fri 09-25 -> due 09-30 = AS_OF: open, not overdue
+#   §34 H1 2026 without a review: missed; reviewed 09-17 (H2 2026). H2 2025, the half-year of the
+#       approval, has none either: missed only if that half-year counts
+#   RM3-C1 ground 6: submitted 05-19 -> agreed 06-03: 10th WD, due 06-03 (Kurban ait 05-27; 11
+#       weekdays) -> approved 06-11 -> published 06-12, 06-15, 06-16: 3rd WD, due 06-16.
+#       §51.6: previous approval 2025-12-10; 2026-06-11 is 6 months + 1 day after: allowed
+#   RM3-C2 ground 3: submitted 06-30 -> agreed 07-10: 7th WD, due 07-15 -> approved 07-15 ->
+#       published 07-16, 07-17, 07-20: 3rd WD, due 07-20. Ground 3: allowed at any time
+#   RM3-C3 ground 6: submitted 08-03 -> agreed 08-14: 9th WD, due 08-17 -> approved 08-20 ->
+#       portal 08-21, site 08-24, no PMIS: due 08-25, overdue 36 days, 26 WD.
+#       §51.6: previous approval 07-15 (RM3-C2): 08-20 is within (07-15, 2027-01-15]: VIOLATION
+#       (within 6 months of RM3-C1's 06-11 too)
+
+#: id, state body, name, period from, period to, version, deputy head for digitalisation
+_ROADMAPS: Final = (
+    ("RM-1", "Қазақстан Республикасы Қаржы министрлігі",
+     "Қаржы министрлігін цифрлық трансформациялаудың 2026–2028 жылдарға арналған жол картасы", 2026, 2028, "1",
+     "Бауыржан Тұрсынбеков"),
+    ("RM-2", "Қазақстан Республикасы Қаржы министрлігінің Мемлекеттік кірістер комитеті",
+     "Мемлекеттік кірістер комитетін цифрлық трансформациялаудың 2026–2028 жылдарға арналған жол картасы", 2026,
+     2028, "жоба", CURATOR_TAX),
+    ("RM-3", "Қазақстан Республикасы Сауда және интеграция министрлігі",
+     "Сыртқы сауданы цифрлық трансформациялаудың 2026–2028 жылдарға арналған жол картасы", 2026, 2028, "4",
+     "Айдос Құрманғалиев"),
+)  # fmt: skip
+
+#: id, roadmap, strategic direction, project, financed, requiring additional funding (thousand
+#: tenge, DT §17.2; None: blank)
+_DIRECTIONS: Final = (
+    ("RM1-D1", "RM-1", "Салықтық әкімшілендіруді деректер негізінде цифрлық трансформациялау", "P01",
+     2_200_000, 0),
+    ("RM1-D2", "RM-1", "Салық төлеушілерге проактивті және мобильді қызмет көрсету", "P02", 1_050_000, 120_000),
+    ("RM1-D3", "RM-1", "Мемлекеттік кірістер органдарының деректерін біріктіру", "P09", 2_180_000, 300_000),
+    ("RM2-D1", "RM-2", "Тәуекелге бағдарланған салықтық бақылау", "P03", 470_000, None),
+    ("RM2-D2", "RM-2", "Кедендік бақылаудағы тәуекелдерді басқару", "P05", 4_400_000, 0),
+    ("RM2-D3", "RM-2", "Электрондық саудадағы салық салу", "P04", 425_000, 150_000),
+    ("RM3-D1", "RM-3", "Сыртқы экономикалық қызметтің «бір терезесі»", "P07", 2_160_000, 0),
+    ("RM3-D2", "RM-3", "Шекарадағы өткізу пункттерін цифрландыру", "P08", 345_000, 90_000),
+    ("RM3-D3", "RM-3", "Экспорттаушыларға арналған электрондық сауда алаңы", None, None, 640_000),
+)  # fmt: skip
+
+#: The directions of existing demo indicators (their other values are untouched); all but P07-KPI1
+#: carry a DT §19 criterion.
+_INDICATOR_DIRECTIONS: Final = {
+    "P01-TI1": "RM1-D1",
+    "P01-KPI2": "RM1-D1",
+    "P02-TI1": "RM1-D2",
+    "P02-KPI1": "RM1-D2",
+    "P09-TI1": "RM1-D3",
+    "P03-TI1": "RM2-D1",
+    "P05-TI1": "RM2-D2",
+    "P05-KPI2": "RM2-D2",
+    "P04-TI1": "RM2-D3",
+    "P07-TI1": "RM3-D1",
+    "P07-KPI1": "RM3-D1",
+    "P08-TI1": "RM3-D2",
+}
+
+#: change id, roadmap, ground (DT §51), what changes
+_ROADMAP_CHANGES: Final = (
+    ("RM3-C1", "RM-3", "6", "«Бір терезе» порталына рұқсат беру құжаттарының екі түрін қосу"),
+    ("RM3-C2", "RM-3", "3", "Сауда саясатын дамыту тұжырымдамасының жаңа нысаналы индикаторларына сәйкестендіру"),
+    ("RM3-C3", "RM-3", "6", "Электрондық сауда алаңын іске қосу мерзімін 2027 жылға ауыстыру"),
+)  # fmt: skip
+
+#: roadmap, step, date, change (None: the roadmap itself), document number, comment
+_ROADMAP_EVENTS: Final = (
+    ("RM-1", "submitted", "2026-03-10", None, "№ 01-2-11/2145", None),
+    ("RM-1", "agreed", "2026-03-26", None, "№ ЦТО-14", "Наурыз мерекесіне байланысты 23–25 наурыз демалыс"),
+    ("RM-1", "approved", "2026-04-03", None, "бұйрық № 178", None),
+    ("RM-1", "published_portal", "2026-04-06", None, None, None),
+    ("RM-1", "published_site", "2026-04-07", None, None, None),
+    ("RM-1", "published_pmis", "2026-04-08", None, None, None),
+    ("RM-1", "team_formed", "2026-04-16", None, "бұйрық № 203", None),
+    ("RM-1", "notice_posted", "2026-04-20", None, None, "«Электрондық үкімет» архитектуралық порталында"),
+    ("RM-1", "schedule_drafted", "2026-04-22", None, None, None),
+    ("RM-1", "schedule_approved", "2026-04-28", None, "№ 01-2-11/2870", None),
+    ("RM-1", "schedule_entered", "2026-05-04", None, None, None),
+    ("RM-1", "target_approved", "2026-06-15", None, "хаттама № 3", "ҚҚС-ты әкімшілендіру бизнес-процесі"),
+    ("RM-1", "target_published", "2026-06-18", None, None, None),
+    ("RM-1", "evaluation_reviewed", "2026-06-25", None, "хаттама № 5", "2026 жылдың бірінші жартыжылдығы"),
+    ("RM-1", "target_approved", "2026-09-28", None, "хаттама № 7", "Салықтық есептілікті қабылдау бизнес-процесі"),
+    ("RM-1", "target_published", "2026-10-01", None, None, None),
+    ("RM-2", "submitted", "2026-06-29", None, "№ МКК-04-1/3310", None),
+    ("RM-2", "rework", "2026-07-15", None, "№ ЦТО-41", "Нәтижелілік көрсеткіштерінің мәндері негізделмеген"),
+    ("RM-2", "submitted", "2026-09-01", None, "№ МКК-04-1/4127", "Ескертулер жойылғаннан кейін қайта жіберілді"),
+    ("RM-3", "submitted", "2025-11-17", None, "№ 12-1/5521", None),
+    ("RM-3", "agreed", "2025-11-28", None, "№ ЦТО-97", None),
+    ("RM-3", "approved", "2025-12-10", None, "бұйрық № 512", None),
+    ("RM-3", "published_portal", "2025-12-11", None, None, None),
+    ("RM-3", "published_site", "2025-12-12", None, None, None),
+    ("RM-3", "published_pmis", "2025-12-18", None, None, "Жүйеге қолжетімділік кешіктірілді"),
+    ("RM-3", "team_formed", "2025-12-19", None, "бұйрық № 530", None),
+    ("RM-3", "notice_posted", "2025-12-23", None, None, None),
+    ("RM-3", "schedule_drafted", "2025-12-26", None, None, None),
+    ("RM-3", "schedule_approved", "2026-01-09", None, "№ 12-1/118", None),
+    ("RM-3", "schedule_entered", "2026-01-14", None, None, None),
+    ("RM-3", "submitted", "2026-05-19", "RM3-C1", "№ 12-1/2290", None),
+    ("RM-3", "agreed", "2026-06-03", "RM3-C1", "№ ЦТО-33", None),
+    ("RM-3", "approved", "2026-06-11", "RM3-C1", "бұйрық № 265", None),
+    ("RM-3", "published_portal", "2026-06-12", "RM3-C1", None, None),
+    ("RM-3", "published_site", "2026-06-15", "RM3-C1", None, None),
+    ("RM-3", "published_pmis", "2026-06-16", "RM3-C1", None, None),
+    ("RM-3", "submitted", "2026-06-30", "RM3-C2", "№ 12-1/2974", None),
+    ("RM-3", "agreed", "2026-07-10", "RM3-C2", "№ ЦТО-39", None),
+    ("RM-3", "approved", "2026-07-15", "RM3-C2", "бұйрық № 331", None),
+    ("RM-3", "published_portal", "2026-07-16", "RM3-C2", None, None),
+    ("RM-3", "published_site", "2026-07-17", "RM3-C2", None, None),
+    ("RM-3", "published_pmis", "2026-07-20", "RM3-C2", None, None),
+    ("RM-3", "submitted", "2026-08-03", "RM3-C3", "№ 12-1/3561", None),
+    ("RM-3", "agreed", "2026-08-14", "RM3-C3", "№ ЦТО-46", None),
+    ("RM-3", "approved", "2026-08-20", "RM3-C3", "бұйрық № 402", "Алдыңғы өзгерістен кейін 6 ай өтпеді"),
+    ("RM-3", "published_portal", "2026-08-21", "RM3-C3", None, None),
+    ("RM-3", "published_site", "2026-08-24", "RM3-C3", None, None),
+    ("RM-3", "evaluation_reviewed", "2026-09-17", None, "хаттама № 6", None),
+    ("RM-3", "target_approved", "2026-09-25", None, "хаттама № 2", "Экспорттық бақылау бизнес-процесі"),
+)  # fmt: skip
+
+
+def roadmaps() -> list[Row]:
+    keys = ("roadmap_id", "agency", "name", "period_from", "period_to", "version", "deputy_head")
+    return [dict(zip(keys, line, strict=True)) for line in _ROADMAPS]
+
+
+def roadmap_directions() -> list[Row]:
+    keys = ("direction_id", "roadmap_id", "name", "project_id", "financed", "additional_funding")
+    return [dict(zip(keys, line, strict=True)) for line in _DIRECTIONS]
+
+
+def roadmap_events() -> list[Row]:
+    rows: list[Row] = []
+    for roadmap_id, kind, day, change_id, document, comment in _ROADMAP_EVENTS:
+        rows.append(
+            {
+                "roadmap_id": roadmap_id,
+                "kind": kind,
+                "event_date": d(day),
+                "change_id": change_id,
+                "document": document,
+                "comment": comment,
+            }
+        )
+    return rows
+
+
+def roadmap_changes() -> list[Row]:
+    keys = ("change_id", "roadmap_id", "ground", "description")
+    return [dict(zip(keys, line, strict=True)) for line in _ROADMAP_CHANGES]
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def tables() -> dict[str, list[Row]]:
@@ -1549,6 +1732,10 @@ def tables() -> dict[str, list[Row]]:
         "changes": changes(),
         "evaluations": evaluations(),
         "decisions": decisions(),
+        "roadmaps": roadmaps(),
+        "roadmap_directions": roadmap_directions(),
+        "roadmap_events": roadmap_events(),
+        "roadmap_changes": roadmap_changes(),
     }
 
 

@@ -291,12 +291,49 @@ ENUM_SYNONYMS: Final[dict[type[StrEnum], dict[str, tuple[str, ...]]]] = {
         "evaluation_reviewed": ("бағалау қаралды", "оценка рассмотрена", "evaluation"),
     },
     ChangeGround: {
-        "1": ("бағалау нәтижесі", "по результатам оценки", "review", "evaluation"),
-        "2": ("пилот", "пилотные проекты", "pilot"),
-        "3": ("жоспарлау құжаттары", "документы системы государственного планирования", "planning documents"),
-        "4": ("қайта ұйымдастыру", "реорганизация", "reorganisation", "reorganization"),
-        "5": ("құзыреттен тыс", "вне компетенции", "external"),
-        "6": ("көзделмеген", "не предусмотренные", "other", "not provided for"),
+        n: (
+            *words,
+            f"п. {n}",  # as the decree's items are cited: "п. 6", "пп. 6", "6-т.", "6) …"
+            f"п.{n}",
+            f"пп. {n}",
+            f"подпункт {n}",
+            f"{n}-т.",
+            f"{n}-тармақша",
+            f"case {n}",
+        )
+        for n, words in {
+            "1": (
+                "бағалау нәтижесі",
+                "по результатам оценки",
+                "review",
+                "evaluation",
+                "1) по результатам рассмотрения и оценки",
+            ),
+            "2": ("пилот", "пилотные проекты", "pilot", "2) по итогам осуществления пилотных проектов"),
+            "3": (
+                "жоспарлау құжаттары",
+                "документы системы государственного планирования",
+                "planning documents",
+                "3) в связи с внесением изменений в документы системы государственного планирования",
+            ),
+            "4": (
+                "қайта ұйымдастыру",
+                "реорганизация",
+                "reorganisation",
+                "reorganization",
+                "4) значительном изменении текущей деятельности",
+            ),
+            "5": ("құзыреттен тыс", "вне компетенции", "external"),
+            "6": (
+                "көзделмеген",
+                "не предусмотренные",
+                "other",
+                "not provided for",
+                "6) не предусмотренные случаи",
+                "6) в случаях, не предусмотренных настоящими правилами",
+                "в случаях, не предусмотренных настоящими правилами",
+            ),
+        }.items()
     },
     DecisionKind: {
         "priority": ("басымдық", "приоритет", "priorities"),
@@ -674,8 +711,8 @@ class RoadmapEvent(TableModel):
     kind: Annotated[RoadmapEventKind, Key(), Aliases(("event", "step", "событие", "шаг", "оқиға", "кезең"))]
     event_date: Annotated[dt.date, Key(), Aliases(("date", "дата", "күні"))]
     change_id: Annotated[
-        str | None, Ref("roadmap_changes", "change_id"), Aliases(("change", "изменение", "өзгеріс"))
-    ] = None
+        str | None, Key(), Ref("roadmap_changes", "change_id"), Aliases(("change", "изменение", "өзгеріс"))
+    ] = None  # in the key: a change's step may fall on the day of the roadmap's own step of that kind
     document: Annotated[str | None, Aliases(("document number", "номер документа", "№ документа", "құжат нөмірі"))] = (
         None
     )

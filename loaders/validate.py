@@ -505,17 +505,19 @@ def finish_table(
     for rule in spec.order_rules:
         if rule.earlier in present and rule.later in present:
             before = frame[rule.later] < frame[rule.earlier]
+            dates = spec.field(rule.later).kind == "date"
+            shown = _day if dates else str  # a year is written as it is: 2028, not 2 028
             for idx in before[before.fillna(False)].index:
                 log.add(
                     Issue(
                         "error",
-                        "end_before_start",
+                        "end_before_start" if dates else "less_than_other",
                         file,
                         place,
                         int(rows[idx]),
                         written[rule.later],
-                        _day(_at(frame, idx, rule.later)),
-                        {"other": written[rule.earlier], "other_value": _day(_at(frame, idx, rule.earlier))},
+                        shown(_at(frame, idx, rule.later)),
+                        {"other": written[rule.earlier], "other_value": shown(_at(frame, idx, rule.earlier))},
                     )
                 )
     return SheetTable(table, file, place, header_row, written, frame)
@@ -964,7 +966,8 @@ def _duplicate_keys(spec: TableSpec, frame: pd.DataFrame, parts: list[SheetTable
         first_idx = first[tuples[idx]]
         place = str(_at(frame, idx, "_place"))
         column = _header(parts, place, spec.key[0])
-        value = " / ".join(display_value(_plain(_at(frame, idx, k))) for k in spec.key)
+        parts_shown = (_key_part(_at(frame, idx, k)) for k in spec.key)
+        value = " / ".join(p for p in parts_shown if p)  # an empty part of the key (no change) is left out
         log.add(
             Issue(
                 "error",
@@ -1029,6 +1032,14 @@ def _lookalike_keys(
 def _at(frame: pd.DataFrame, idx: object, col: str) -> Any:
     """One cell of a frame (pandas types a cell as a wide union)."""
     return frame.at[idx, col]
+
+
+def _key_part(value: object) -> str:
+    """One part of a row's key in a message: a date as people write it, the rest as typed; an
+    empty part as nothing."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return _day(value) if isinstance(value, pd.Timestamp) else display_value(_plain(value))
 
 
 def _plain(value: object) -> object:

@@ -383,3 +383,160 @@ def test_quarterly_meeting_decisions(con: duckdb.DuckDBPyConnection) -> None:
     assert column(con, "SELECT due_date FROM decisions WHERE decision_id = 'Q2-02'") == [dt.date(2026, 9, 11)]
     # the project it concerns is live (in execution), so the decision counts as overdue
     assert column(con, "SELECT status FROM projects WHERE project_id = 'P03'") == ["execution"]
+
+
+# --------------------------------------------------------------------------------------------
+# Digital-transformation roadmaps (DT §24–25, §34, §37–40, §45, §51): the expectations written
+# next to the data in data/make_demo.py, checked against the KZ working-day calendar
+
+
+def test_three_roadmaps_with_directions_linked_to_projects(con: duckdb.DuckDBPyConnection) -> None:
+    assert column(con, "SELECT roadmap_id FROM roadmaps ORDER BY 1") == ["RM-1", "RM-2", "RM-3"]
+    assert rows(con, "SELECT DISTINCT period_from, period_to FROM roadmaps") == [(2026, 2028)]
+    per_roadmap = dict(rows(con, "SELECT roadmap_id, count(*) FROM roadmap_directions GROUP BY 1"))
+    assert all(2 <= n <= 4 for n in per_roadmap.values()) and len(per_roadmap) == 3
+    linked = column(con, "SELECT count(*) FROM roadmap_directions WHERE project_id IS NOT NULL")[0]
+    assert 0 < linked < sum(per_roadmap.values())
+    # financed and unfinanced parts apart (DT §17.2); both present, one direction wholly unfinanced
+    assert column(con, "SELECT count(*) FROM roadmap_directions WHERE additional_funding > 0")[0] >= 3
+    assert column(con, "SELECT direction_id FROM roadmap_directions WHERE financed IS NULL") == ["RM3-D3"]
+
+
+def test_indicators_of_the_directions_carry_their_criteria(con: duckdb.DuckDBPyConnection) -> None:
+    named = rows(con, "SELECT indicator_id, direction_id, criterion FROM indicators WHERE direction_id IS NOT NULL")
+    assert len(named) == 12
+    assert {d for _, d, _ in named} == set(column(con, "SELECT direction_id FROM roadmap_directions")) - {"RM3-D3"}
+    criteria = [c for _, _, c in named if c is not None]
+    assert len(criteria) == 11 and len(set(criteria)) == 5  # every DT §19 criterion; P07-KPI1 has none
+
+
+def _event(con: duckdb.DuckDBPyConnection, roadmap: str, change: str | None, kind: str, day: dt.date) -> bool:
+    found = column(
+        con,
+        """SELECT count(*) FROM roadmap_events
+           WHERE roadmap_id = ? AND change_id IS NOT DISTINCT FROM ? AND kind = ? AND event_date = ?""",
+        [roadmap, change, kind, day],
+    )
+    return found == [1]
+
+
+D = dt.date
+#: roadmap, change, paragraph, start event and date, working days allowed, finishing event and date
+#: (None: not done by AS_OF), working days late (done) or overdue (open; None: not due yet)
+CLOCKS: list[tuple[str, str | None, str, str, dt.date, int, str, dt.date | None, int | None]] = [
+    ("RM-1", None, "§24", "submitted", D(2026, 3, 10), 10, "agreed", D(2026, 3, 26), 0),
+    ("RM-1", None, "§25", "approved", D(2026, 4, 3), 3, "published_pmis", D(2026, 4, 8), 0),
+    ("RM-1", None, "§37", "approved", D(2026, 4, 3), 10, "team_formed", D(2026, 4, 16), 0),
+    ("RM-1", None, "§38", "team_formed", D(2026, 4, 16), 2, "notice_posted", D(2026, 4, 20), 0),
+    ("RM-1", None, "§39", "team_formed", D(2026, 4, 16), 5, "schedule_drafted", D(2026, 4, 22), 0),
+    ("RM-1", None, "§40", "schedule_approved", D(2026, 4, 28), 3, "schedule_entered", D(2026, 5, 4), 0),
+    ("RM-1", None, "§45", "target_approved", D(2026, 6, 15), 3, "target_published", D(2026, 6, 18), 0),
+    ("RM-1", None, "§45", "target_approved", D(2026, 9, 28), 3, "target_published", None, None),  # due 10-01
+    ("RM-2", None, "§24", "submitted", D(2026, 6, 29), 10, "rework", D(2026, 7, 15), 1),
+    ("RM-2", None, "§24", "submitted", D(2026, 9, 1), 10, "agreed", None, 11),
+    ("RM-3", None, "§24", "submitted", D(2025, 11, 17), 10, "agreed", D(2025, 11, 28), 0),
+    ("RM-3", None, "§25", "approved", D(2025, 12, 10), 3, "published_pmis", D(2025, 12, 18), 2),
+    ("RM-3", None, "§37", "approved", D(2025, 12, 10), 10, "team_formed", D(2025, 12, 19), 0),
+    ("RM-3", None, "§38", "team_formed", D(2025, 12, 19), 2, "notice_posted", D(2025, 12, 23), 0),
+    ("RM-3", None, "§39", "team_formed", D(2025, 12, 19), 5, "schedule_drafted", D(2025, 12, 26), 0),
+    ("RM-3", None, "§40", "schedule_approved", D(2026, 1, 9), 3, "schedule_entered", D(2026, 1, 14), 0),
+    ("RM-3", None, "§45", "target_approved", D(2026, 9, 25), 3, "target_published", None, None),  # due on AS_OF
+    ("RM-3", "RM3-C1", "§24", "submitted", D(2026, 5, 19), 10, "agreed", D(2026, 6, 3), 0),
+    ("RM-3", "RM3-C1", "§25", "approved", D(2026, 6, 11), 3, "published_pmis", D(2026, 6, 16), 0),
+    ("RM-3", "RM3-C2", "§24", "submitted", D(2026, 6, 30), 10, "agreed", D(2026, 7, 10), 0),
+    ("RM-3", "RM3-C2", "§25", "approved", D(2026, 7, 15), 3, "published_pmis", D(2026, 7, 20), 0),
+    ("RM-3", "RM3-C3", "§24", "submitted", D(2026, 8, 3), 10, "agreed", D(2026, 8, 14), 0),
+    ("RM-3", "RM3-C3", "§25", "approved", D(2026, 8, 20), 3, "published_pmis", None, 26),
+]
+
+
+@pytest.mark.parametrize("clock", CLOCKS, ids=lambda c: f"{c[0]}-{c[1] or ''}{c[2]}-{c[4]}")
+def test_roadmap_step_deadlines_as_of(con: duckdb.DuckDBPyConnection, clock: tuple[Any, ...]) -> None:
+    from metrics.calendar import calendar
+
+    roadmap, change, _, start_kind, start, allowed, end_kind, done, late = clock
+    cal = calendar()
+    assert _event(con, roadmap, change, start_kind, start)
+    due = dt.date.fromisoformat(str(cal.nth_after(start, allowed)[0]))
+    if done is not None:
+        assert _event(con, roadmap, change, end_kind, done)
+        assert max(0, int(cal.between(due, done)[0])) == late
+        return
+    after = column(
+        con,
+        """SELECT count(*) FROM roadmap_events WHERE roadmap_id = ? AND change_id IS NOT DISTINCT FROM ?
+             AND kind IN ('agreed', 'rework', ?) AND event_date > ? AND event_date <= ?""",
+        [roadmap, change, end_kind, start, AS_OF],
+    )
+    assert after == [0]  # nothing finished it by AS_OF
+    overdue = int(cal.between(due, AS_OF)[0])
+    assert (overdue if overdue > 0 else None) == late
+
+
+def test_publication_is_done_by_its_last_placement(con: duckdb.DuckDBPyConnection) -> None:
+    """DT §25: the clock stops at the last of portal, website and PMIS (the PMIS in this demo)."""
+    last = rows(
+        con,
+        """SELECT roadmap_id, change_id, max(event_date), arg_max(kind, event_date), count(*) FROM roadmap_events
+           WHERE kind LIKE 'published_%' GROUP BY ALL ORDER BY 1, 3""",
+    )
+    assert all(kind == "published_pmis" and n == 3 for _, change, _, kind, n in last if change != "RM3-C3")
+    assert [n for _, change, _, _, n in last if change == "RM3-C3"] == [2]
+
+
+def test_holidays_decide_two_reviews(con: duckdb.DuckDBPyConnection) -> None:
+    """Without Nauryz (23–25.03) and Kurban ait (27.05) these agreements would be late."""
+    from metrics.calendar import calendar
+
+    cal = calendar()
+    for start, done in ((D(2026, 3, 10), D(2026, 3, 26)), (D(2026, 5, 19), D(2026, 6, 3))):
+        assert int(cal.between(start, done)[0]) <= 10
+        weekdays = sum(1 for n in range(1, (done - start).days + 1) if (start + dt.timedelta(n)).weekday() < 5)
+        assert weekdays > 10
+
+
+def test_a_change_on_ground_6_within_six_months_of_the_previous_approval(con: duckdb.DuckDBPyConnection) -> None:
+    """DT §51.6: RM3-C1 is approved 6 months + 1 day after the roadmap (allowed); RM3-C3 within 6
+    months of RM3-C2 (ground 3, allowed at any time): the violation."""
+    approvals = rows(
+        con,
+        """SELECT e.change_id, c.ground, e.event_date,
+                  lag(e.event_date) OVER (PARTITION BY e.roadmap_id ORDER BY e.event_date) AS previous
+           FROM roadmap_events e LEFT JOIN roadmap_changes c USING (change_id)
+           WHERE e.kind = 'approved' AND e.roadmap_id = 'RM-3' ORDER BY e.event_date""",
+    )
+    assert approvals == [
+        (None, None, D(2025, 12, 10), None),
+        ("RM3-C1", "6", D(2026, 6, 11), D(2025, 12, 10)),
+        ("RM3-C2", "3", D(2026, 7, 15), D(2026, 6, 11)),
+        ("RM3-C3", "6", D(2026, 8, 20), D(2026, 7, 15)),
+    ]
+    violations = [
+        change
+        for change, ground, day, previous in approvals
+        if ground == "6" and previous is not None and day <= _plus_six_months(previous)
+    ]
+    assert violations == ["RM3-C3"]
+    assert _plus_six_months(D(2025, 12, 10)) == D(2026, 6, 10)
+
+
+def _plus_six_months(day: dt.date) -> dt.date:
+    month = day.month + 6
+    year, month = day.year + (month - 1) // 12, (month - 1) % 12 + 1
+    return D(year, month, day.day)  # the demo's days exist in every month
+
+
+def test_evaluation_reviews_per_half_year(con: duckdb.DuckDBPyConnection) -> None:
+    """DT §34: RM-1 reviewed in H1 2026; RM-3 (approved 10.12.2025) has no review in H1 2026."""
+    reviews = rows(
+        con,
+        "SELECT roadmap_id, event_date FROM roadmap_events WHERE kind = 'evaluation_reviewed' ORDER BY 1, 2",
+    )
+    assert reviews == [("RM-1", D(2026, 6, 25)), ("RM-3", D(2026, 9, 17))]
+    assert column(con, "SELECT count(*) FROM roadmap_events WHERE roadmap_id = 'RM-2' AND kind = 'approved'") == [0]
+
+
+def test_an_event_after_the_as_of_date(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(con, "SELECT roadmap_id, kind, event_date FROM roadmap_events WHERE event_date > ?", [AS_OF]) == [
+        ("RM-1", "target_published", D(2026, 10, 1))
+    ]

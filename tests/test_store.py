@@ -380,10 +380,11 @@ def full_workbook() -> dict[str, Rows]:
         ],
         "indicators": [
             head("indicator_id project_id name kind parent_id unit baseline target direction deadline weight "
-                 "criterion"),
+                 "criterion direction_id"),
             ["TI-1", "P1", "Share of e-declarations", "Мақсатты индикатор", None, "%", "40", "90,5", None, "2026-Q4",
-             None, "Мемлекеттік басқарудың ашықтығын арттыру"],
-            ["KPI-1", "P1", "Processing time", "КПЭ", "TI-1", "hours", 10, 2, "Снижение", "31.12.2026", "0,5", "2"],
+             None, "Мемлекеттік басқарудың ашықтығын арттыру", "D-1"],
+            ["KPI-1", "P1", "Processing time", "КПЭ", "TI-1", "hours", 10, 2, "Снижение", "31.12.2026", "0,5", "2",
+             None],
         ],
         "indicator_values": [
             head("indicator_id period_end actual comment"),
@@ -434,6 +435,23 @@ def full_workbook() -> dict[str, Rows]:
             head("decision_id project_id meeting_date kind text responsible due_date done_on"),
             ["Q1-1", "P1", "31.03.2026", "Приоритеты", "Move the portal first", "Омаров Б.", "30.04.2026", None],
             ["Q1-2", "P1", d(2026, 3, 31), None, "Add an analyst", None, None, "15.04.2026"],
+        ],
+        "Дорожные карты": [
+            head("roadmap_id agency name period_from period_to version deputy_head"),
+            ["RM-1", "Қаржы министрлігі", "Жол картасы 2026–2028", "2026 ж.", 2028, 1, "Омаров  Б."],
+        ],
+        "roadmap_directions": [
+            head("direction_id roadmap_id name project_id financed additional_funding"),
+            ["D-1", "RM-1", "Салықтар", "P1", "1 500 000", None],
+        ],
+        "roadmap_changes": [
+            head("change_id roadmap_id ground description"),
+            ["RC-1", "RM-1", "6", "Мерзімді ауыстыру"],
+        ],
+        "roadmap_events": [
+            head("roadmap_id kind event_date change_id document comment"),
+            ["RM-1", "Утверждено", "03.04.2026", None, "№ 178", None],
+            ["RM-1", "approved", d(2026, 6, 11), "RC-1", None, "ИС ПУ"],
         ],
     }
     # fmt: on
