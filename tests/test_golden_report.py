@@ -56,6 +56,7 @@ def test_report_contract_shapes(demo_db: Path) -> None:
         "overdue",
         "completed_late",
         "budget",
+        "roadmaps",
     }
     assert len(r["risks"]["heatmap"]) == 5 and all(len(row) == 5 for row in r["risks"]["heatmap"])
     assert {i["status"] for i in r["indicators"]} <= {
@@ -79,7 +80,24 @@ def test_report_contract_shapes(demo_db: Path) -> None:
         "evaluation",
         "change",
         "decision",
+        "roadmap_step",
     }
+    assert all(o["project_id"] is None for o in r["overdue"] if o["kind"] == "roadmap_step")
+    roadmaps = r["roadmaps"]
+    assert set(roadmaps) == {"items", "steps", "violations", "directions", "criteria"}
+    assert {s["state"] for s in roadmaps["steps"]} <= {"on_time", "late", "overdue", "due", "no_term"}
+    assert {s["step"] for s in roadmaps["steps"]} <= {
+        "review",
+        "approval",
+        "publication",
+        "team",
+        "notice",
+        "schedule",
+        "entry",
+        "target_publication",
+        "evaluation",
+    }
+    assert [(v["roadmap_id"], v["change_id"]) for v in roadmaps["violations"]] == [("RM-3", "RM3-C3")]
     for key, sort in [("projects", "project_id"), ("indicators", "indicator_id"), ("budget", "project_id")]:
         ids = [x[sort] for x in r[key]]
         assert ids == sorted(ids), key
