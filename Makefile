@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 ## Start the dashboard on http://127.0.0.1:8501 (loads the demo portfolio into an empty store).
 ## Without accounts it opens in open demo mode (PMO_AUTH=open): for this machine only, never a network.
-run: demo
+run: demo chromium
 	PMO_AUTH=$${PMO_AUTH:-open} $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
 
 ## Set up and run every test, the browser test included
@@ -30,11 +30,11 @@ $(STAMP): pyproject.toml uv.lock
 demo: setup
 	$(BIN)/pmo demo --if-empty
 
-## Debian's Chromium for the end-to-end test (installed when missing and we are root)
+## Debian's Chromium, for the browser tests and the pages' PDF (installed when missing and we are root)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing and not root: the browser test will be skipped"; fi; }
+	  else echo "chromium missing and not root: the browser tests are skipped, the PDF buttons are off"; fi; }
 
 lint: setup
 	$(BIN)/ruff check .

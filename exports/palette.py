@@ -22,3 +22,26 @@ def ink(background: str) -> str:
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#FFFFFF"
+
+
+#: the plan's bars by the activity's state on the as-of date (``metrics.passport.ACTIVITY_STATES``):
+#: red is for what is past its planned end and not done
+STATES: Final = {
+    "done": "#2E7D32",
+    "completed_late": "#EF8F00",
+    "in_progress": "#1E88E5",
+    "not_started": "#B0BEC5",
+    "overdue": "#C62828",
+    "cancelled": "#E0E0E0",
+}
+#: the risk matrix's zones (the priority the score gives: DOMAIN §4.2)
+ZONES: Final = {"high": "#E57373", "medium": "#FFD54F", "low": "#AED581"}
+#: an indicator's state against the pace expected of it
+INDICATOR_STATES: Final = {
+    "achieved": "#2E7D32",
+    "on_track": "#66BB6A",
+    "at_risk": "#EF8F00",
+    "off_track": "#C62828",
+    "missed": "#8E0000",
+    "no_data": "#9E9E9E",
+}

@@ -7,11 +7,12 @@ import html
 import plotly.graph_objects as go
 import streamlit as st
 
+from exports.paper import Overview
 from metrics.common import previous_quarter_end
 from metrics.meeting import pending_changes
 from metrics.report import headline
 from metrics.status import decision_list
-from ui import charts, data, labels, rag, shell
+from ui import charts, data, labels, paper, rag, shell
 from ui import overview_view as ov
 from ui.session import link_params, tr
 from ui.tables import table
@@ -40,12 +41,14 @@ st.html(
     + ov.first_screen_html(strip, tr("overview.decisions_title"), body, more)
 )
 absorbed = now["budget"]["absorption"]
-st.caption(
+note, pdf = st.columns([6, 1], vertical_alignment="center")
+note.caption(
     f"{since} · {tr('overview.absorption')}: **{labels.percent(None if absorbed is None else absorbed / 100)}**",
     help=tr("overview.absorption_help"),
 )
-
 pending = data.cached("overview.pending", pending_changes, view.as_of, view.filters)
+sheets = paper.overview(pdf, Overview(view.as_of, view.filters, pic.status, now, then, before, pending))
+
 if not pending.empty:
     late = int(pending["overdue"].sum())
     with st.expander(tr("overview.pending", count=len(pending), late=late), icon=":material/gavel:"):
@@ -101,3 +104,5 @@ fig = data.memo("overview.timeline", timeline, view.as_of, view.filters)
 event = charts.show(fig, key="overview_gantt", on_select="rerun", selection_mode="points")
 for clicked in charts.picked(fig, event)[:1]:  # a bar opens its project's passport
     st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))
+
+paper.show(sheets)  # the same pages as the PDF, for the browser's printing (hidden on screen)

@@ -3,11 +3,12 @@ override, team, indicators with their trend, plan, risks, budget, change request
 
 import streamlit as st
 
+from exports.paper import Passport, risk_zones
 from metrics import passport as pp
 from metrics import settings as settings_mod
 from metrics.common import Filters
 from metrics.status import override_history
-from ui import auth, charts, data, shell
+from ui import auth, charts, data, paper, shell
 from ui import passport_view as pv
 from ui.safe import md
 from ui.session import tr
@@ -28,15 +29,27 @@ pic = scoped if pid in set(scoped.status["project_id"]) else data.pic(view.as_of
 row = pic.status.set_index("project_id", drop=False).loc[[pid]].iloc[0]
 stem = f"{pid}_{view.as_of:%Y%m%d}"
 keep = (pid, view.as_of)  # what every table and chart of this page depends on, with the data and language
-st.html(pv.PRINT_CSS)
-st.caption(tr("common.print_hint"))
+fields = data.cached("passport.passport", pp.passport, pid).iloc[0]
+team = data.cached("passport.team", pp.team, pid, view.as_of)
+indicators = pic.indicators[pic.indicators["project_id"] == pid]
+acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
+risks = pic.risks[pic.risks["project_id"] == pid]
+lines = pic.budget[pic.budget["project_id"] == pid]
+changes = data.cached("passport.changes", pp.changes, pid, view.as_of)
+evaluation = data.cached("passport.evaluation", pp.evaluation, *keep)
+settings = data.cached("passport.settings", settings_mod.load)
+zones = data.memo("passport.zones", lambda: risk_zones(settings))
+pdf, hint = st.columns([1, 6], vertical_alignment="center")
+shown = Passport(view.as_of, row, fields, team, indicators, acts, risks, lines, changes, evaluation, zones)
+sheets = paper.passport(pdf, shown)
+hint.caption(tr("common.print_hint"))
 pv.flash()
 
 st.header(md(f"{pid} · {row['name']}"), divider="gray")
 pv.status_box(row)
 pv.override_form(pid, view.as_of, override_history(data.cursor(), pid), actor)
 pv.fields_table(
-    pv.passport_fields(data.cached("passport.passport", pp.passport, pid).iloc[0]),
+    pv.passport_fields(fields),
     key="passport_fields",
     file_stem=f"{stem}_{tr('passport.file.passport')}",
     title=tr("page.passport"),
@@ -44,7 +57,6 @@ pv.fields_table(
 )
 
 st.subheader(tr("passport.team_title"))
-team = data.cached("passport.team", pp.team, pid, view.as_of)
 pv.print_table(
     pv.flags_text(pv.flags_text(team, "active"), "over_allocated"),
     pv.TEAM_COLS,
@@ -55,7 +67,6 @@ pv.print_table(
 )
 
 st.subheader(tr("passport.kpi_title"))
-indicators = pic.indicators[pic.indicators["project_id"] == pid]
 focus = pv.focused_indicator(indicators)  # the one a click on the KPI page asked for
 pv.print_table(
     indicators,
@@ -69,7 +80,6 @@ trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
 pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), *keep), first=focus)
 
 st.subheader(tr("passport.plan_title"))
-acts = data.cached("passport.activities", pp.activities, pid, view.as_of)
 if not acts.empty:
     gantt = data.memo("passport.gantt", lambda: pv.activity_gantt(acts, view.as_of), *keep)
     charts.show(gantt, key="passport_gantt")
@@ -83,11 +93,9 @@ pv.print_table(
 )
 
 st.subheader(tr("passport.risks_title"))
-risks = pic.risks[pic.risks["project_id"] == pid]
 matrix, register = st.columns([1, 3])
 with matrix:
-    settings = data.cached("passport.settings", settings_mod.load)
-    matrix_fig = data.memo("passport.matrix", lambda: pv.risk_matrix(risks, settings), *keep)
+    matrix_fig = data.memo("passport.matrix", lambda: pv.risk_matrix(risks, zones), *keep)
     charts.show(matrix_fig, key="passport_matrix")
 with register:
     pv.print_table(
@@ -100,10 +108,9 @@ with register:
     )
 
 st.subheader(tr("passport.budget_title"))
-pv.budget(pic.budget[pic.budget["project_id"] == pid], stem, keep)
+pv.budget(lines, stem, keep)
 
 st.subheader(tr("passport.changes_title"))
-changes = data.cached("passport.changes", pp.changes, pid, view.as_of)
 pv.print_table(
     changes,
     pv.CHANGE_COLS,
@@ -116,9 +123,11 @@ pv.decision_form(changes, actor)
 
 st.subheader(tr("passport.evaluation_title"))
 pv.fields_table(
-    pv.evaluation_fields(data.cached("passport.evaluation", pp.evaluation, *keep)),
+    pv.evaluation_fields(evaluation),
     key="passport_evaluation",
     file_stem=f"{stem}_{tr('passport.file.evaluation')}",
     title=tr("passport.evaluation_title"),
     cache=keep,
 )
+
+paper.show(sheets)  # the same pages as the PDF, for the browser's printing (hidden on screen)

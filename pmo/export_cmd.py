@@ -1,5 +1,7 @@
 """``pmo export pptx|xlsx --quarter 2026-Q3 [--lang ru] OUT``: the quarterly meeting pack;
-``pmo export protocol --quarter 2026-Q3 [--lang ru] OUT.docx``: the meeting's protocol (Reg §34)."""
+``pmo export protocol --quarter 2026-Q3 [--lang ru] OUT.docx``: the meeting's protocol (Reg §34);
+``pmo export pdf --page overview|passport [--project P06] [--as-of 2026-09-30] [--lang ru] OUT.pdf``:
+a page on A4 landscape, as its PDF button gives it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,13 @@ def _time(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(t("cli.bad_date_arg", "en", value=text)) from exc
+
+
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
@@ -34,13 +43,60 @@ def register(
     lang = common.get_default("lang")
     help_text = t("cli.export.help", lang)
     p = sub.add_parser("export", parents=[common], help=help_text, description=help_text)
-    p.add_argument("format", choices=("pptx", "xlsx", "protocol"), help=t("cli.export.format", lang))
+    p.add_argument("format", choices=("pptx", "xlsx", "protocol", "pdf"), help=t("cli.export.format", lang))
     p.add_argument("out", type=Path, metavar="OUT", help=t("cli.help.out", lang))
-    p.add_argument("--quarter", type=_quarter, required=True, metavar="YYYY-QN", help=t("cli.export.quarter", lang))
+    p.add_argument("--quarter", type=_quarter, default=None, metavar="YYYY-QN", help=t("cli.export.quarter", lang))
+    p.add_argument("--page", choices=("overview", "passport"), default=None, help=t("cli.export.pdf.page", lang))
+    p.add_argument("--project", default=None, metavar="PROJECT_ID", help=t("cli.export.pdf.project", lang))
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help=t("cli.export.pdf.as_of", lang))
     p.add_argument("--order", choices=("program", "status"), default="program", help=t("cli.export.order", lang))
     p.add_argument("--start", type=_time, default=dt.time(10, 0), metavar="HH:MM", help=t("cli.export.start", lang))
     p.add_argument("--program", default=None, help=t("cli.help.program", lang))
     p.set_defaults(run=cmd_export)
+
+
+def _refused(message: str, out: TextIO) -> int:
+    from .cli import EXIT_USAGE
+
+    print(message, file=out)
+    return EXIT_USAGE
+
+
+def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
+    """A page as PDF (exports.paper: the document, then Chromium through Playwright)."""
+    from exports import paper
+    from loaders import audit
+    from metrics.common import Filters
+
+    from .cli import acting, opened
+
+    if args.page is None:
+        return _refused(t("cli.export.pdf.needs_page", args.lang), out)
+    if args.page == "passport" and not args.project:
+        return _refused(t("cli.export.pdf.needs_project", args.lang), out)
+    if (problem := paper.unavailable()) is not None:
+        print(problem.message(args.lang), file=out)
+        return 1
+    as_of = args.as_of or dt.date.today()
+    with opened(args) as con:
+        actor = acting(con, args, out)
+        if args.page == "overview":
+            document = paper.overview(con, as_of, args.lang, Filters(program=args.program))
+        elif (found := paper.passport(con, args.project, as_of, args.lang)) is not None:
+            document = found
+        else:
+            print(t("cli.export.pdf.unknown_project", args.lang, project=args.project), file=out)
+            return 1
+        detail = {"page": args.page, "project": args.project, "program": args.program, "as_of": as_of.isoformat()}
+        audit.record(con, actor, "export", "pdf", {**detail, "lang": args.lang, "file": args.out.name})
+    try:
+        data = paper.pdf(document)
+    except paper.PaperError as exc:
+        print(exc.message(args.lang), file=out)
+        return 1
+    args.out.write_bytes(data)
+    print(t("cli.written", args.lang, path=args.out), file=out)
+    return 0
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -51,6 +107,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
     from .cli import acting, opened
 
+    if args.format == "pdf":
+        return cmd_pdf(args, out)
+    if args.quarter is None:
+        return _refused(t("cli.export.pdf.needs_quarter", args.lang, format=args.format), out)
     filters = Filters(program=args.program)
     with opened(args) as con:
         actor = acting(con, args, out)

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from exports import palette
+
 from . import rag
 from .safe import plot
 
@@ -18,7 +20,7 @@ RAG_COLORS: dict[str | None, str] = {
     "green": rag.COLOURS["green"],
     None: rag.NONE_COLOUR,
 }
-ZONE_COLORS = {"high": "#E57373", "medium": "#FFD54F", "low": "#AED581"}
+ZONE_COLORS = dict(palette.ZONES)
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 
 

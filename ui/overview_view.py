@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from i18n import numbers
+from exports import paper
 
 from . import labels, rag
 from .session import View, lang, tr
@@ -93,11 +93,7 @@ class Card:
 
 
 def _delta(now: float | None, before: float | None, *, scale: float = 1.0, unit: str = "") -> tuple[str | None, float]:
-    if now is None or before is None or round((now - before) * scale) == 0:
-        return None, 0.0
-    change = (now - before) * scale
-    text = numbers.number(abs(change), lang())
-    return f"{'+' if change > 0 else '−'}{text}{unit}", change
+    return paper.change(now, before, lang(), scale=scale, unit=unit)  # written as on paper
 
 
 def cards(now: Mapping[str, Any], before: Mapping[str, Any], since: str) -> list[Card]:

@@ -14,14 +14,14 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from exports import palette
 from loaders import store
 from loaders.access import AccessDenied, Actor, Right
 from loaders.changes import DecisionError, decide_change
 from metrics import status as status_mod
 from metrics.budget import budget_summary
 from metrics.passport import ACTIVITY_STATES
-from metrics.risks import derived_priority, heatmap
-from metrics.settings import Settings
+from metrics.risks import heatmap
 
 from . import charts, data, labels, widgets
 from . import rag as rag_style
@@ -38,27 +38,7 @@ KEY_OVR_COMMENT = "passport_ovr_comment"
 KEY_OVR_ERROR = "passport_ovr_error"
 KEY_CR_PICK, KEY_CR_DECISION, KEY_CR_DAY = "passport_cr_pick", "passport_cr_decision", "passport_cr_day"
 
-STATE_COLORS: dict[object, str] = {
-    "done": "#2E7D32",
-    "completed_late": "#EF8F00",
-    "in_progress": "#1E88E5",
-    "not_started": "#B0BEC5",
-    "overdue": "#C62828",
-    "cancelled": "#E0E0E0",
-}
-
-#: On paper: no sidebar, toolbar or controls; sections not split across pages where avoidable.
-PRINT_CSS = """<style>
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-  [data-testid="stDownloadButton"], [data-testid="stExpander"], [data-testid="stSelectbox"],
-  [data-testid="stCaptionContainer"].print-hide { display: none !important; }
-  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
-  [data-testid="stTable"], .js-plotly-plot { break-inside: avoid; }
-  h3 { break-after: avoid; }
-}
-</style>"""
-
+STATE_COLORS: dict[object, str] = {state: colour for state, colour in palette.STATES.items()}  # as on paper
 
 # --------------------------------------------------------------------------------------------
 # The project
@@ -487,14 +467,12 @@ def risk_position(risks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def risk_matrix(risks: pd.DataFrame, settings: Settings) -> go.Figure:
-    """The 5×5 matrix of this project's open risks, zones from the priority thresholds."""
-    scores = pd.Series([p * i for p in range(1, 6) for i in range(1, 6)])
-    zones = derived_priority(scores, settings)
-    zone_of = {(p, i): str(zones.iloc[(p - 1) * 5 + (i - 1)]) for p in range(1, 6) for i in range(1, 6)}
+def risk_matrix(risks: pd.DataFrame, zones: Mapping[tuple[int, int], str]) -> go.Figure:
+    """The 5×5 matrix of this project's open risks, zones from the priority thresholds
+    (``exports.paper.risk_zones``)."""
     return charts.risk_matrix(
         heatmap(risks),
-        zone_of=zone_of,
+        zone_of=zones,
         x_title=tr("col.risks.impact"),
         y_title=tr("col.risks.probability"),
         height=300,
