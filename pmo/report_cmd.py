@@ -148,3 +148,31 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
             for o in data["overdue"]
         ]
         print(render([t(OVERDUE_COLUMNS[k], lang) for k in keys], body), file=out)
+    roadmaps = data.get("roadmaps", {}).get("items", [])
+    if roadmaps:
+        print(file=out)
+        print(t("cli.report.roadmaps", lang), file=out)
+        print(
+            render([t(f"cli.report.rm_{k}", lang) for k in ROADMAP_KEYS], [_roadmap_row(r, lang) for r in roadmaps]),
+            file=out,
+        )
+
+
+ROADMAP_KEYS = ("id", "agency", "next", "overdue", "late", "violations")
+
+
+def _roadmap_row(r: dict[str, Any], lang: str) -> list[object]:
+    """A roadmap in the table: its next due step as the paragraph and the date (DT)."""
+    from metrics.roadmaps import STEPS
+
+    step = r["next_step"]
+    due = r["next_due"]
+    upcoming = f"{STEPS[step][0]} {dt.date.fromisoformat(due):%d.%m.%Y}" if step and due else "—"
+    return [
+        r["roadmap_id"],
+        r["agency"],
+        upcoming,
+        numbers.number(r["overdue_steps"], lang),
+        numbers.number(r["late_steps"], lang),
+        numbers.number(r["violations"], lang),
+    ]
