@@ -27,7 +27,19 @@ from tests.browser import (
 )
 from tests.browser import streamlit_server as serve
 
-PAGES = ("overview", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings")
+PAGES = (
+    "overview",
+    "kpi",
+    "risks",
+    "overdue",
+    "roadmaps",
+    "passport",
+    "meeting_load",
+    "budget",
+    "meeting",
+    "upload",
+    "settings",
+)
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [pytest.mark.e2e, needs_chromium]

@@ -19,7 +19,20 @@ from tests.hostile import hostile_demo_store
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
-PAGES = ("", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings", "audit")
+PAGES = (
+    "",
+    "kpi",
+    "risks",
+    "overdue",
+    "roadmaps",
+    "passport",
+    "meeting_load",
+    "budget",
+    "meeting",
+    "upload",
+    "settings",
+)
+PAGES += ("audit",)
 
 #: what the hostile texts would have made, had they been taken as markup
 PROBE = """() => {

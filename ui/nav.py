@@ -21,6 +21,7 @@ PAGES: Final[dict[str, tuple[PageSpec, ...]]] = {
         PageSpec("pages/kpi.py", "page.kpi", ":material/monitoring:", False, ()),
         PageSpec("pages/risks.py", "page.risks", ":material/warning:", False, ()),
         PageSpec("pages/overdue.py", "page.overdue", ":material/schedule:", False, ()),
+        PageSpec("pages/roadmaps.py", "page.roadmaps", ":material/route:", False, ()),
         PageSpec("pages/passport.py", "page.passport", ":material/description:", False, ()),
     ),
     "nav.work": (
