@@ -519,3 +519,53 @@ def overdue_steps(picture: RoadmapPicture) -> pd.DataFrame:
             "agency": late["agency"],
         }
     ).reset_index(drop=True)
+
+
+_PROJECT_DIRECTIONS_SQL: Final = """
+SELECT DISTINCT d.direction_id, d.roadmap_id, d.name AS direction,
+       d.project_id = $pid AS direct, d.financed, d.additional_funding
+FROM roadmap_directions d
+WHERE d.project_id = $pid
+   OR d.direction_id IN (SELECT direction_id FROM indicators WHERE project_id = $pid AND direction_id IS NOT NULL)
+ORDER BY d.roadmap_id, d.direction_id
+"""
+
+PROJECT_LINK_COLUMNS: Final[dict[str, ColumnType]] = {
+    "roadmap_id": "text",
+    "agency": "text",
+    "roadmap_name": "text",
+    "direction_id": "text",
+    "direction": "text",
+    "indicators": "list",
+    "financed": "float",
+    "additional_funding": "float",
+    "next_step": "text",
+    "next_due": "date",
+    "overdue_steps": "int",
+    "violations": "int",
+}
+
+
+def project_roadmaps(
+    con: duckdb.DuckDBPyConnection, project_id: str, as_of: dt.date, settings: Settings | None = None
+) -> pd.DataFrame:
+    """The roadmap directions a project carries out (named on the direction, or through one of
+    its indicators), each with its roadmap's next due step, overdue steps and §51.6 violations as
+    of ``as_of`` (the passport's "digital transformation" block)."""
+    ctx = context(con, as_of, None, settings)
+    links = ctx.query(_PROJECT_DIRECTIONS_SQL, pid=project_id)
+    if links.empty:
+        return typed(links, PROJECT_LINK_COLUMNS)
+    ind = ctx.query(
+        "SELECT direction_id, list(indicator_id ORDER BY indicator_id) AS indicators FROM indicators "
+        "WHERE project_id = $pid AND direction_id IS NOT NULL GROUP BY direction_id",
+        pid=project_id,
+    )
+    summary = picture_of(ctx).roadmaps.rename(columns={"name": "roadmap_name"})
+    out = links.merge(ind, on="direction_id", how="left").merge(
+        summary[["roadmap_id", "agency", "roadmap_name", "next_step", "next_due", "overdue_steps", "violations"]],
+        on="roadmap_id",
+        how="left",
+    )
+    out["indicators"] = out["indicators"].map(lambda v: list(v) if isinstance(v, list | np.ndarray) else [])
+    return typed(out, PROJECT_LINK_COLUMNS)

@@ -7,6 +7,7 @@ from exports.paper import Passport, risk_zones
 from metrics import passport as pp
 from metrics import settings as settings_mod
 from metrics.common import Filters
+from metrics.roadmaps import project_roadmaps
 from metrics.status import override_history
 from ui import auth, charts, data, paper, shell
 from ui import passport_view as pv
@@ -55,6 +56,8 @@ pv.fields_table(
     title=tr("page.passport"),
     cache=keep,
 )
+
+pv.roadmap_links(data.cached("passport.roadmaps", project_roadmaps, pid, view.as_of), view)
 
 st.subheader(tr("passport.team_title"))
 pv.print_table(

@@ -271,3 +271,18 @@ def test_the_source_rating_stands_beside_the_badge_and_changes_nothing(demo_db: 
     assert plain(line) == f"**Дереккөз бағасы:** {hostile}"
     assert "**Green**" not in line and "<b>" not in line and "](" not in line  # shown as text, never markup
     assert_no_raw_keys(at)
+
+
+def test_a_project_carrying_out_a_roadmap_direction_shows_it(demo_db: Path) -> None:
+    """P07 carries out direction RM3-D1 of the Ministry of Trade's roadmap (RM-3): its passport says
+    so, with the roadmap's next due step, its two overdue steps and its §51.6 violation."""
+    at = open_page("passport", lang="ru", pid="P07")
+    assert errors(at) == []
+    shown = "".join(h.value for h in at.html)
+    assert t("passport.roadmap.title", "ru") in shown and "RM-3" in shown and "RM3-D1" in shown
+    assert t("passport.roadmap.overdue", "ru", count=2) in shown
+    assert t("passport.roadmap.violations", "ru", count=1) in shown
+    step = t("roadmaps.step.target_publication", "ru")
+    assert t("passport.roadmap.next", "ru", step=step, date="30.09.2026").replace("«", "") in shown.replace("«", "")
+    other = open_page("passport", lang="ru", pid="P06")  # no direction of any roadmap
+    assert t("passport.roadmap.title", "ru") not in "".join(h.value for h in other.html)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,7 +26,7 @@ from metrics.risks import heatmap
 from . import charts, data, labels, widgets
 from . import rag as rag_style
 from .safe import md, plot
-from .session import today, tr
+from .session import View, link_params, today, tr
 from .tables import Col, display_frame, download
 from .upload_view import denied
 
@@ -592,3 +592,52 @@ def evaluation_fields(ev: pd.DataFrame) -> dict[str, str]:
         tr("col.evaluations.lessons_learned"): _cell(r["lessons_learned"], "text"),
     }
     return {k: v for k, v in values.items() if v}
+
+
+# --------------------------------------------------------------------------------------------
+# The roadmap directions the project carries out (Decree 881)
+
+ROADMAPS_PAGE: Final = "pages/roadmaps.py"
+
+
+def roadmap_links(links: pd.DataFrame, view: View) -> None:
+    """Each Decree 881 roadmap direction the project carries out: the state body and roadmap, the
+    direction with its financed and unfinanced amounts (DT §17.2), the indicators that measure it,
+    and where the roadmap stands (its next due step, overdue steps, §51.6 violations)."""
+    if links.empty:
+        return
+    items = [_roadmap_item(r) for r in links.to_dict("records")]
+    st.html(
+        "<style>.pmo-roadmaps li {margin-bottom: 0.3rem;} .pmo-late {color: #B71C1C; font-weight: 600;}</style>"
+        f'<div class="pmo-roadmaps"><b>{html.escape(tr("passport.roadmap.title"))}</b><ul>{"".join(items)}</ul></div>'
+    )
+    st.page_link(
+        ROADMAPS_PAGE,
+        label=tr("passport.roadmap.open"),
+        icon=":material/route:",
+        query_params=link_params(view),
+    )
+
+
+def _roadmap_item(r: Mapping[Any, Any]) -> str:
+    def money(value: Any) -> str:
+        return labels.money(None if value is None or pd.isna(value) else float(value))
+
+    parts = [
+        f"<b>{html.escape(str(r['roadmap_id']))}</b> · {html.escape(str(r['agency'] or ''))}: "
+        f"{html.escape(str(r['roadmap_name'] or ''))}",
+        html.escape(tr("passport.roadmap.direction", direction=f"{r['direction_id']} · {r['direction']}")),
+        html.escape(
+            tr("passport.roadmap.funds", financed=money(r["financed"]), additional=money(r["additional_funding"]))
+        ),
+    ]
+    if len(r["indicators"]):
+        parts.append(html.escape(tr("passport.roadmap.indicators", ids=", ".join(map(str, r["indicators"])))))
+    if isinstance(r["next_step"], str) and not pd.isna(r["next_due"]):
+        step = tr(f"roadmaps.step.{r['next_step']}")
+        parts.append(html.escape(tr("passport.roadmap.next", step=step, date=f"{r['next_due']:%d.%m.%Y}")))
+    for key, count in (("overdue", r["overdue_steps"]), ("violations", r["violations"])):
+        if count:
+            text = tr(f"passport.roadmap.{key}", count=int(count))
+            parts.append(f'<span class="pmo-late">{html.escape(text)}</span>')
+    return "<li>" + " · ".join(parts) + "</li>"
