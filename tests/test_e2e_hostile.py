@@ -19,7 +19,7 @@ from tests.hostile import hostile_demo_store
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
-PAGES = (
+PAGES: tuple[str, ...] = (
     "",
     "kpi",
     "risks",
@@ -31,8 +31,8 @@ PAGES = (
     "meeting",
     "upload",
     "settings",
+    "audit",
 )
-PAGES += ("audit",)
 
 #: what the hostile texts would have made, had they been taken as markup
 PROBE = """() => {
