@@ -67,7 +67,7 @@ def test_headline_numbers_match_the_metrics(demo_db: Path) -> None:
         "2",
     ]
     assert sum(now["rag"].values()) == now["active_projects"]
-    assert shown[t("overview.overdue", "en")] == str(now["overdue_items"]) == "24"
+    assert shown[t("overview.overdue", "en")] == str(now["overdue_items"]) == "27"  # 3 of them roadmap steps
     assert shown[t("overview.high_risks", "en")] == str(now["open_high_risks"])
     deltas = card_deltas(at)
     change = now["overdue_items"] - before["overdue_items"]

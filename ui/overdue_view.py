@@ -22,10 +22,15 @@ def of_kinds(overdue: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
 
 
 def groups(overdue: pd.DataFrame, by: Group, nobody: str) -> pd.DataFrame:
-    """Per responsible person (``nobody`` when blank) or per project: how many items, the most
-    days and working days overdue, and which kinds; the longest overdue first."""
+    """Per responsible person (``nobody`` when blank) or per project (a roadmap's steps under the
+    roadmap): how many items, the most days and working days overdue, and which kinds; the longest
+    overdue first."""
     keys = ["responsible"] if by == "responsible" else ["project_id", "project_name"]
     frame = overdue.assign(responsible=overdue["responsible"].fillna(nobody))
+    # a roadmap step has no project: it is grouped under its roadmap (the item's first word)
+    step = frame["project_id"].isna() & frame["kind"].eq("roadmap_step")
+    frame.loc[step, "project_id"] = frame.loc[step, "item_id"].str.split(r"[ /]", regex=True).str[0]
+    frame.loc[step, "project_name"] = frame.loc[step, "title"]
     out = frame.groupby(keys, as_index=False, dropna=False).agg(
         items=("item_id", "size"),
         max_days=("days_overdue", "max"),
