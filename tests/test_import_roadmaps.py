@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -482,3 +483,51 @@ def test_a_changes_step_on_the_day_of_the_roadmaps_own_step_is_its_own_row(
     assert plan.issues == [] and batch is not None
     stored = baseline_con.execute("SELECT change_id FROM roadmap_events ORDER BY change_id NULLS FIRST").fetchall()
     assert stored == [(None,), ("C-1",)]
+
+
+def test_a_mapping_profile_reads_a_foreign_roadmap_register(tmp_path: Path) -> None:
+    """A register of another system, one row per roadmap with its approval and publication dates
+    in columns, becomes roadmaps and their events through a profile (the same mapping as any other
+    table: columns, constants, values)."""
+    from loaders.mapping import profile_from_toml
+
+    export = (
+        "Code;Body;Title;Years;Approved;Portal;Site;PMIS\r\n"
+        "R1;Минфин;Цифровые финансы;2026-2028;10.02.2026;11.02.2026;12.02.2026;13.02.2026\r\n"
+        "R2;Минторг;Внешняя торговля;2026-2028;02.03.2026;;;\r\n"
+    ).encode("cp1251")
+    path = tmp_path / "register.csv"
+    path.write_bytes(export)
+    profile = profile_from_toml(
+        """
+name = "register"
+[source]
+delimiter = ";"
+[[target]]
+table = "roadmaps"
+columns = { roadmap_id = "Code", agency = "Body", name = "Title" }
+constants = { period_from = 2026, period_to = 2028 }
+[[target]]
+table = "roadmap_events"
+columns = { roadmap_id = "Code", event_date = "Approved" }
+constants = { kind = "approved" }
+[[target]]
+table = "roadmap_events"
+skip_invalid_rows = true
+columns = { roadmap_id = "Code", event_date = "PMIS" }
+constants = { kind = "published_pmis" }
+"""
+    )
+    con = store.connect(":memory:")
+    plan, batch = import_files(con, [path], actor=as_user("coordinator"), mapping=profile)
+    assert batch == 1, [i.message("en") for i in plan.issues]
+    assert con.execute("SELECT roadmap_id, agency FROM roadmaps ORDER BY 1").fetchall() == [
+        ("R1", "Минфин"),
+        ("R2", "Минторг"),
+    ]
+    assert con.execute("SELECT roadmap_id, kind, event_date FROM roadmap_events ORDER BY 1, 2").fetchall() == [
+        ("R1", "approved", D(2026, 2, 10)),
+        ("R1", "published_pmis", D(2026, 2, 13)),
+        ("R2", "approved", D(2026, 3, 2)),
+    ]
+    assert [(i.code, i.row) for i in plan.issues] == [("row_skipped", 3)]  # R2 has no PMIS date yet
