@@ -195,10 +195,6 @@ def _load(ctx: Context) -> dict[str, pd.DataFrame]:
 # The steps of one roadmap
 
 
-def _date(value: Any) -> dt.date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
-
-
 class _Clock:
     """Working-day arithmetic on the settings' calendar, one date at a time."""
 
@@ -225,29 +221,32 @@ class _Clock:
         return "due", None, taken
 
 
-def _first(events: pd.DataFrame, kinds: Iterable[str], on_or_after: dt.date | None = None) -> dt.date | None:
+#: one event: its kind, its day and the change it belongs to (None: the roadmap itself)
+Event = tuple[str, dt.date, str | None]
+
+
+def _days_of(events: list[Event], kinds: Iterable[str]) -> list[dt.date]:
+    wanted = set(kinds)
+    return sorted(day for kind, day, _ in events if kind in wanted)
+
+
+def _first(events: list[Event], kinds: Iterable[str], on_or_after: dt.date | None = None) -> dt.date | None:
     """The first event of ``kinds`` (on or after a day)."""
-    rows = events[events["kind"].isin(list(kinds))]
-    if on_or_after is not None:
-        rows = rows[rows["event_date"] >= pd.Timestamp(on_or_after)]
-    return _date(rows["event_date"].min()) if not rows.empty else None
+    return next((d for d in _days_of(events, kinds) if on_or_after is None or d >= on_or_after), None)
 
 
-def _cycle_steps(events: pd.DataFrame, clock: _Clock) -> list[dict[str, Any]]:
+def _cycle_steps(events: list[Event], clock: _Clock) -> list[dict[str, Any]]:
     """Agreement, approval and publication of the original or of one change (DT §24–25, §52)."""
     out: list[dict[str, Any]] = []
-    submitted = sorted({d for d in (_date(x) for x in events.loc[events["kind"] == "submitted", "event_date"]) if d})
-    decisions = events[events["kind"].isin(["agreed", "rework"])]
+    submitted = sorted(set(_days_of(events, ["submitted"])))
+    decisions = _days_of(events, ["agreed", "rework"])
     for i, start in enumerate(submitted):
         following = submitted[i + 1] if i + 1 < len(submitted) else None
-        answer = decisions[decisions["event_date"] >= pd.Timestamp(start)]
-        if following is not None:
-            answer = answer[answer["event_date"] < pd.Timestamp(following)]
-        done = _date(answer["event_date"].min()) if not answer.empty else None
+        done = next((d for d in decisions if d >= start and (following is None or d < following)), None)
         if done is None and following is not None:
             continue  # submitted again before any answer: the earlier draft was withdrawn
         out.append(_step("review", start, clock.due(start, 10), done, clock))
-    agreed = _date(events.loc[events["kind"] == "agreed", "event_date"].max())
+    agreed = max(_days_of(events, ["agreed"]), default=None)
     approved = _first(events, ["approved"], agreed)
     if agreed is not None:
         out.append(_step("approval", agreed, None, approved, clock))
@@ -272,7 +271,7 @@ def _step(step: str, started: dt.date, due: dt.date | None, done: dt.date | None
     }
 
 
-def _reengineering_steps(events: pd.DataFrame, first_approval: dt.date, clock: _Clock) -> list[dict[str, Any]]:
+def _reengineering_steps(events: list[Event], first_approval: dt.date, clock: _Clock) -> list[dict[str, Any]]:
     """DT §37–40 and §45: the clocks that follow the roadmap's first approval."""
     out = [
         _step(
@@ -312,11 +311,11 @@ def half_years(first_approval: dt.date, as_of: dt.date, last_year: int) -> list[
 
 
 def _evaluation_steps(
-    events: pd.DataFrame, first_approval: dt.date, last_year: int, clock: _Clock
+    events: list[Event], first_approval: dt.date, last_year: int, clock: _Clock
 ) -> list[dict[str, Any]]:
     """One review of the evaluation per half-year (DT §34): due on the half-year's last day."""
     out = []
-    reviewed = [d for d in (_date(x) for x in events.loc[events["kind"] == "evaluation_reviewed", "event_date"]) if d]
+    reviewed = _days_of(events, ["evaluation_reviewed"])
     for start, end in half_years(first_approval, clock.as_of, last_year):
         done = min((d for d in reviewed if start <= d <= end), default=None)
         state = "on_time" if done else "overdue" if end < clock.as_of else "due"
@@ -389,14 +388,21 @@ def _compute(ctx: Context) -> RoadmapPicture:
     data = _load(ctx)
     clock = _Clock(ctx.calendar, as_of)
     roadmaps, events, changes = data["roadmaps"], data["events"], data["changes"]
+    by_roadmap: dict[str, list[Event]] = {}
+    for rid, kind, day, change in zip(
+        events["roadmap_id"], events["kind"], events["event_date"], events["change_id"], strict=True
+    ):
+        by_roadmap.setdefault(str(rid), []).append(
+            (str(kind), pd.Timestamp(day).date(), None if change is None or pd.isna(change) else str(change))
+        )
     grounds = dict(zip(changes["change_id"], changes["ground"].astype(str), strict=True))
     steps: list[dict[str, Any]] = []
     violations: list[dict[str, Any]] = []
     for r in roadmaps.to_dict("records"):
         rid = r["roadmap_id"]
-        mine = events[events["roadmap_id"] == rid]
+        mine = by_roadmap.get(rid, [])
         base = {"roadmap_id": rid, "agency": r["agency"], "roadmap_name": r["name"], "responsible": r["deputy_head"]}
-        original = mine[mine["change_id"].isna()]
+        original = [e for e in mine if e[2] is None]
         for s in _cycle_steps(original, clock):
             steps.append(base | {"change_id": None} | s)
         first_approval = _first(original, ["approved"])
@@ -407,7 +413,7 @@ def _compute(ctx: Context) -> RoadmapPicture:
                 steps.append(base | {"change_id": None} | s)
         approvals: list[tuple[dt.date, str | None]] = [(first_approval, None)] if first_approval else []
         for change in changes.loc[changes["roadmap_id"] == rid, "change_id"]:
-            cycle = mine[mine["change_id"] == change]
+            cycle = [e for e in mine if e[2] == change]
             for s in _cycle_steps(cycle, clock):
                 steps.append(base | {"change_id": change} | s)
             approved = _first(cycle, ["approved"])
