@@ -167,7 +167,7 @@ def _roadmap_row(r: dict[str, Any], lang: str) -> list[object]:
 
     step = r["next_step"]
     due = r["next_due"]
-    upcoming = f"{STEPS[step][0]} {dt.date.fromisoformat(due):%d.%m.%Y}" if step and due else "—"
+    upcoming = f"{STEPS[step][0]} {due}" if step and due else "—"  # ISO, as the overdue table's dates
     return [
         r["roadmap_id"],
         r["agency"],

@@ -67,9 +67,9 @@ def sign_in_as(pg: Any, url: str, who: str) -> None:
     pg.goto(f"{url}/?lang=en&as_of=2026-09-30")
     pg.get_by_role("button", name=t("auth.sign_in_oidc", "en")).click()
     pg.get_by_role("button", name=who, exact=True).click()  # the provider's form: a predefined user
-    pg.locator("h1", has_text=t("page.overview", "kk")).wait_for()  # back at the app's root
+    pg.locator("h1:visible", has_text=t("page.overview", "kk")).wait_for()  # back at the app's root
     pg.goto(f"{url}/?lang=en&as_of=2026-09-30")  # the identity cookie keeps the session signed in
-    pg.locator("h1", has_text=t("page.overview", "en")).wait_for()
+    pg.locator("h1:visible", has_text=t("page.overview", "en")).wait_for()
     settle(pg)
 
 
