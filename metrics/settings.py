@@ -62,6 +62,8 @@ SPECS: Final[tuple[Setting, ...]] = (
     Setting("rag_red_activity_overdue_days", 30, 0, 365, True, "DOMAIN §4.6"),
     # quarterly meeting (Reg §34)
     Setting("agenda_minutes_per_team", 20, 1, 120, True, "Reg §34"),
+    # "since the last review": a project's KPI index move worth listing, percentage points (Reg §34–35, §45)
+    Setting("digest_kpi_threshold_pp", 5, 0, 100, False, "Reg §34–35, §45"),
 )
 _DEFAULT_LIMITS: Final = Limits()
 #: the import limits (``loaders.limits.Limits``): what one uploaded file may take
@@ -102,6 +104,7 @@ class Settings:
     change_due_working_days: float = 10
     rag_red_activity_overdue_days: float = 30
     agenda_minutes_per_team: float = 20
+    digest_kpi_threshold_pp: float = 5
     extra_days_off: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
 

@@ -174,7 +174,7 @@ def _register_extensions(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser, tx: Callable[[str], str]
 ) -> None:
     """Commands that live with the metrics and the exports."""
-    for module in ("pmo.report_cmd", "pmo.export_cmd", "pmo.users_cmd"):
+    for module in ("pmo.report_cmd", "pmo.diff_cmd", "pmo.export_cmd", "pmo.users_cmd"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
