@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from i18n import has, numbers, t
+from i18n import numbers, t
 
-from .report_cmd import _date, reason_text
+from .report_cmd import _date
 from .textable import render, terminal_width
 
 if TYPE_CHECKING:
@@ -185,103 +185,10 @@ def _copy(
 # The table for a person
 
 
-def _date_text(value: Any) -> str:
-    if not value:
-        return numbers.MISSING
-    return f"{dt.date.fromisoformat(str(value)):%d.%m.%Y}"
-
-
-def _word(prefix: str, value: Any, lang: str) -> str:
-    if value is None:
-        return numbers.MISSING
-    key = f"{prefix}.{value}"
-    return t(key, lang) if has(key) else str(value)
-
-
-def value_text(change: dict[str, Any], side: str, lang: str) -> str:
-    """``before`` or ``after`` of a change in words and in the language's number style."""
-    kind, value, detail = change["kind"], change[side], change["detail"]
-    if kind == "rag":
-        return _word("rag", value, lang) if value is not None else t("digest.no_rag", lang)
-    if kind == "kpi_index":
-        return numbers.percent(value, lang, 1)
-    if kind == "indicator_status":
-        return _word("indicator_status", value, lang)
-    if kind in ("risk_new_high", "risk_high_cleared"):
-        opened = detail.get("open_before" if side == "before" else "open_after")
-        if value is not None and opened is False:
-            status = detail.get("status_after") if side == "after" else None
-            return _word("enum.risk_status", status or "closed", lang)
-        return _word("enum.priority", value, lang)
-    if kind == "risk_score":
-        return numbers.number(value, lang)
-    if kind == "roadmap_step":
-        if value == "no_term":
-            done = detail.get("done_on") if side == "after" else None
-            return t("roadmaps.state.no_term_done" if done else "roadmaps.state.no_term_open", lang)
-        return _word("roadmaps.state", value, lang)
-    if kind == "team_allocation":
-        return numbers.pct(value, lang)
-    if kind == "budget":
-        return numbers.money(value, lang)
-    if kind == "change_decided":
-        return _word("enum.decision", value, lang)
-    return _date_text(value)  # overdue due dates, passport dates, submission dates
-
-
-def item_text(change: dict[str, Any], lang: str) -> str:
-    """What moved: the item and, where the kind has several, which of its fields."""
-    kind, item, field, detail = change["kind"], change["item_id"] or "", change["field"], change["detail"]
-    if kind in ("overdue_new", "overdue_cleared"):
-        return f"{_word('overdue_kind', field, lang)} {item}"
-    if kind == "passport_date":
-        return t(f"col.projects.{field}", lang)
-    if kind == "budget":
-        source = _word("enum.funding_source", detail.get("funding_source"), lang)
-        return f"{detail.get('year')} {source}: {t(f'col.budget.{field}', lang)}"
-    if kind == "roadmap_step":
-        return f"{item} {_word('roadmaps.step', field, lang)}"
-    if kind in ("rag", "kpi_index"):
-        return ""
-    return str(item)
-
-
-def note_text(change: dict[str, Any], lang: str) -> str:
-    """The detail in words: the reasons that appeared and cleared, the move, the item's name."""
-    kind, detail = change["kind"], change["detail"]
-    parts: list[str] = []
-    if kind == "rag":
-        for key in ("appeared", "cleared"):
-            if detail.get(key):
-                reasons = "; ".join(reason_text(c, lang) for c in detail[key])
-                parts.append(t(f"digest.{key}", lang, reasons=reasons))
-    elif kind == "kpi_index":
-        parts.append(t("digest.pp", lang, value=_signed(detail.get("delta_pp"), lang, 1)))
-    elif kind == "passport_date" and detail.get("days") is not None:
-        parts.append(t("digest.days", lang, value=_signed(detail["days"], lang, 0)))
-    elif kind == "indicator_status":
-        parts.append(str(detail.get("name") or ""))
-    elif kind in ("overdue_new", "overdue_cleared"):
-        parts.append(str(detail.get("title") or ""))
-        parts.append(t("digest.days_overdue", lang, value=numbers.number(detail.get("days_overdue"), lang)))
-    elif kind in ("risk_new_high", "risk_high_cleared", "risk_score"):
-        parts.append(str(detail.get("title") or ""))
-    elif kind == "team_allocation":
-        parts.append(", ".join(_word("enum.role", r, lang) for r in detail.get("roles") or []))
-    elif kind in ("change_submitted", "change_decided"):
-        parts.append(str(detail.get("description") or ""))
-    return "; ".join(p for p in parts if p)
-
-
-def _signed(value: Any, lang: str, digits: int) -> str:
-    if value is None:
-        return numbers.MISSING
-    text = numbers.number(abs(float(value)), lang, digits, trim=True)
-    return f"+{text}" if float(value) > 0 else f"−{text}" if float(value) < 0 else text
-
-
 def _point(point: dict[str, Any], lang: str) -> str:
-    when = _date_text(point["as_of"])
+    from exports.digest_text import date_text
+
+    when = date_text(point["as_of"])
     batch = point.get("batch")
     return when if batch is None else t("digest.cli.at_batch", lang, date=when, batch=batch)
 
@@ -289,6 +196,8 @@ def _point(point: dict[str, Any], lang: str) -> str:
 def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
     """The digest as tables for a person: the projects in the order of their worst change, then
     every change worst first. The JSON (``--format json``) is the contract; this is a view of it."""
+    from exports.digest_text import item_text, note_text, rag_text, value_text
+
     start, end = _point(data["from"], lang), _point(data["to"], lang)
     print(t("digest.cli.heading", lang, start=start, end=end), file=out)
     pp = numbers.plain(data["kpi_threshold_pp"], lang)
@@ -304,7 +213,7 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
         [
             p["project_id"],
             p["project_name"],
-            f"{_rag(p['rag_before'], lang)} → {_rag(p['rag_after'], lang)}",
+            f"{rag_text(p['rag_before'], lang)} → {rag_text(p['rag_after'], lang)}",
             f"{numbers.percent(p['kpi_before'], lang)} → {numbers.percent(p['kpi_after'], lang)}",
             numbers.number(p["worse"], lang),
             numbers.number(p["moved"], lang),
@@ -328,7 +237,3 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
         for c in changes
     ]
     print(render(heads, body, max_width=40, wrap=[len(heads) - 1], width=terminal_width(out)), file=out)
-
-
-def _rag(value: str | None, lang: str) -> str:
-    return t(f"rag.{value}", lang) if value else t("digest.no_rag", lang)

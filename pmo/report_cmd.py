@@ -71,14 +71,6 @@ def _label(prefix: str, value: object, lang: str) -> str:
     return t(key, lang) if has(key) else str(value)
 
 
-def reason_text(code: str, lang: str) -> str:
-    """A RAG reason in words: ``high_risk_no_mitigation:R02`` → ``High risk without mitigation (R02)``."""
-    name, _, item = code.partition(":")
-    key = f"rag_reason.{name}"
-    text = t(key, lang) if has(key) else name
-    return f"{text} ({item})" if item else text
-
-
 def standing(project: dict[str, Any], lang: str) -> str:
     """The project's effective RAG in words, or its stage when no RAG applies (not in planning or
     execution on the as-of date)."""
@@ -93,6 +85,8 @@ def standing(project: dict[str, Any], lang: str) -> str:
 def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
     """The report as tables for a person: every number in the style of ``lang`` (``i18n.numbers``),
     labels in words. The JSON (``--format json``) is the contract; this is only a view of it."""
+    from exports.digest_text import reason_text
+
     p = data["portfolio"]
     rag = p["rag"]
     live = p.get("active_projects")
