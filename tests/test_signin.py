@@ -154,7 +154,8 @@ def test_each_role_opens_its_pages() -> None:
         actor = Actor("x", "x", role, "local")
         return {p.path.removeprefix("pages/").removesuffix(".py") for ps in pages_for(actor).values() for p in ps}
 
-    everyone = {"overview", "kpi", "risks", "overdue", "roadmaps", "passport", "meeting_load", "budget", "meeting"}
+    everyone = {"overview", "digest", "kpi", "risks", "overdue", "roadmaps", "passport", "meeting_load", "budget"}
+    everyone |= {"meeting"}
     everyone |= {"settings"}
     assert opened(Role.VIEWER) == everyone
     assert opened(Role.CURATOR) == everyone | {"audit"}

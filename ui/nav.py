@@ -18,6 +18,7 @@ class PageSpec(NamedTuple):
 PAGES: Final[dict[str, tuple[PageSpec, ...]]] = {
     "nav.review": (
         PageSpec("pages/overview.py", "page.overview", ":material/dashboard:", True, ()),
+        PageSpec("pages/digest.py", "page.digest", ":material/difference:", False, ()),
         PageSpec("pages/kpi.py", "page.kpi", ":material/monitoring:", False, ()),
         PageSpec("pages/risks.py", "page.risks", ":material/warning:", False, ()),
         PageSpec("pages/overdue.py", "page.overdue", ":material/schedule:", False, ()),
