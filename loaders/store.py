@@ -228,20 +228,58 @@ def signature(path: str | Path | None = None) -> tuple[int, ...]:
 
 #: what the dashboard reads, copied into its in-memory snapshot (the current rows, not the history)
 SNAPSHOT_TABLES: Final = ("meta", "batches", "batch_files", "batch_stats", "settings", "calendar_days", "rag_overrides")
+#: which batches wrote a version of which project's rows, per table: the one thing of the history
+#: the snapshot keeps (a few rows per project and batch), for the data freshness of every project
+TOUCHES: Final = "project_touches"
+
+
+def touches_sql() -> str:
+    """``(table_name, project_id, batch_id)``: every batch, applied or rolled back, that wrote a
+    version (new or changed) of a row of the project in that table. A row names its project by
+    ``project_id``; an indicator value by its indicator (of any version)."""
+    parts = []
+    for spec in table_specs().values():
+        history, name = q("h_" + spec.name), spec.name  # names from the schema (``q`` checks them)
+        if "project_id" in spec.columns:
+            parts.append(
+                f"SELECT DISTINCT '{name}' AS table_name, project_id, _batch AS batch_id FROM {history} "  # noqa: S608
+                "WHERE project_id IS NOT NULL"
+            )
+        elif "indicator_id" in spec.columns:  # indicator values belong to their indicator's project
+            parts.append(
+                f"SELECT DISTINCT '{name}' AS table_name, i.project_id, v._batch AS batch_id FROM {history} v "  # noqa: S608
+                "JOIN (SELECT DISTINCT indicator_id, project_id FROM h_indicators) i USING (indicator_id)"
+            )
+    return "\nUNION ALL\n".join(parts)
+
+
+def touches(con: duckdb.DuckDBPyConnection) -> str:
+    """The relation of ``touches_sql`` for a query on ``con``: the snapshot's copy, else (the
+    store itself) computed from the history."""
+    row = fetch_one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TOUCHES])
+    if row is not None and int(str(row[0])) > 0:
+        return q(TOUCHES)
+    return f"({touches_sql()})"
+
+
+def _copy(con: duckdb.DuckDBPyConnection, mem: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    rows = con.sql(sql).to_arrow_table()
+    mem.register("_rows", rows)
+    mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608 - allowlisted names
+    mem.unregister("_rows")
 
 
 def snapshot(path: str | Path | None = None, *, wait: float = 0.0) -> tuple[int, duckdb.DuckDBPyConnection]:
-    """An in-memory copy of what the metrics read (current rows, settings, batches) and its data
-    version; the views of the store (``projects`` over ``c_projects``...) are made the same way.
-    Raises ``StoreBusy`` when another process holds the file for longer than ``wait`` seconds."""
+    """An in-memory copy of what the metrics read (current rows, settings, batches, and which
+    batches touched which project: ``TOUCHES``) and its data version; the views of the store
+    (``projects`` over ``c_projects``...) are made the same way. Raises ``StoreBusy`` when another
+    process holds the file for longer than ``wait`` seconds."""
     mem = duckdb.connect(":memory:")
     try:
         with session(path, read_only=True, wait=wait) as con:
             for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in table_names())):
-                rows = con.sql(f"SELECT * FROM {q(name)}").to_arrow_table()  # noqa: S608 - allowlisted names
-                mem.register("_rows", rows)
-                mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608
-                mem.unregister("_rows")
+                _copy(con, mem, name, f"SELECT * FROM {q(name)}")  # noqa: S608 - allowlisted names
+            _copy(con, mem, TOUCHES, touches_sql())
         for table in table_names():
             mem.execute(f"CREATE VIEW {q(table)} AS SELECT * FROM {q('c_' + table)}")  # noqa: S608
     except BaseException:

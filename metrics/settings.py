@@ -64,6 +64,8 @@ SPECS: Final[tuple[Setting, ...]] = (
     Setting("agenda_minutes_per_team", 20, 1, 120, True, "Reg §34"),
     # "since the last review": a project's KPI index move worth listing, percentage points (Reg §34–35, §45)
     Setting("digest_kpi_threshold_pp", 5, 0, 100, False, "Reg §34–35, §45"),
+    # data freshness: risks and activities updated at least once a quarter (Reg §8, §42.4, §45)
+    Setting("data_stale_days", 92, 1, 366, True, "Reg §8, §45"),
 )
 _DEFAULT_LIMITS: Final = Limits()
 #: the import limits (``loaders.limits.Limits``): what one uploaded file may take
@@ -105,6 +107,7 @@ class Settings:
     rag_red_activity_overdue_days: float = 30
     agenda_minutes_per_team: float = 20
     digest_kpi_threshold_pp: float = 5
+    data_stale_days: float = 92
     extra_days_off: tuple[dt.date, ...] = ()
     extra_working_days: tuple[dt.date, ...] = ()
 

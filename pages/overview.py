@@ -1,6 +1,6 @@
 """The curator's first screen: the headline numbers, then the projects that need them, worst first,
-with the main reason in words; the change requests awaiting a decision; the full table; the
-timeline."""
+with the main reason in words; the change requests awaiting a decision; the projects whose data is
+stale (the coordinator's list); the full table; the timeline."""
 
 import html
 
@@ -8,14 +8,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from exports.paper import Overview
+from metrics import settings as settings_mod
 from metrics.common import previous_quarter_end
+from metrics.freshness import data_freshness, last_quarter_end
 from metrics.meeting import pending_changes
 from metrics.report import headline
 from metrics.status import decision_list
 from ui import charts, data, labels, paper, rag, shell
 from ui import overview_view as ov
 from ui.session import link_params, tr
-from ui.tables import table
+from ui.tables import download, table
 
 view = shell.page("page.overview")
 if shell.empty_state():
@@ -60,6 +62,18 @@ if not pending.empty:
             for r in pending.itertuples()
         )
         st.html(f"<ul>{items}</ul>")
+
+# ---- projects whose monitoring data is stale: the list the coordinator sends the teams (Reg §8, §45)
+fresh = data.cached("overview.freshness", data_freshness, view.as_of, view.filters)
+stale = data.memo("overview.stale", lambda: ov.stale_rows(fresh), view.as_of, view.filters)
+if not stale.empty:
+    days = data.cached("overview.settings", settings_mod.load).int("data_stale_days")
+    with st.expander(tr("freshness.flag", count=len(stale)), icon=":material/update:"):
+        st.caption(tr("freshness.rule", date=f"{last_quarter_end(view.as_of):%d.%m.%Y}", days=days))
+        st.html(ov.stale_html(stale, view))
+        download(
+            stale, ov.STALE_COLS, file_stem=tr("freshness.file"), title=tr("freshness.title"), key="overview_stale"
+        )
 
 # ---- every project, worst first, then those a RAG does not apply to
 st.subheader(tr("overview.table_title"))

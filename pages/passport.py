@@ -1,5 +1,6 @@
 """One project on one page, compact enough to print: passport, status with the coordinator's
-override, team, indicators with their trend, plan, risks, budget, change requests, evaluation."""
+override, team, indicators with their trend, plan, risks, budget, change requests, evaluation;
+then who changed what in it, batch by batch (on screen only)."""
 
 import streamlit as st
 
@@ -132,5 +133,8 @@ pv.fields_table(
     title=tr("passport.evaluation_title"),
     cache=keep,
 )
+
+st.subheader(tr("history.title"))
+pv.history(data.history(pid), pid, stem)
 
 paper.show(sheets)  # the same pages as the PDF, for the browser's printing (hidden on screen)

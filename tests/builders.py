@@ -46,3 +46,29 @@ def make_store(path: Path, tables: Mapping[str, Sequence[Mapping[str, object]]])
     plan, batch = import_files(con, [Loaded("t.xlsx", template.to_bytes(wb))], actor=as_user("test"))
     assert batch is not None, [i.message("en") for i in plan.issues]
     return con
+
+
+def upload(
+    con: duckdb.DuckDBPyConnection,
+    tables: Mapping[str, Sequence[Mapping[str, object]]],
+    *,
+    user: str = "test",
+    at: dt.datetime | None = None,
+) -> int:
+    """Import ``tables`` as one more batch by ``user`` (whole rows: a blank cell is a blank value),
+    stamped ``at`` when given (tests of history and freshness need the upload's time)."""
+    wb = template.build("en")
+    for table, rows in tables.items():
+        template.fill(wb, table, rows, "en")
+    plan, batch = import_files(con, [Loaded("t.xlsx", template.to_bytes(wb))], actor=as_user(user))
+    assert batch is not None, [i.message("en") for i in plan.issues]
+    if at is not None:
+        con.execute("UPDATE batches SET imported_at = ? WHERE batch_id = ?", [at, batch])
+    return batch
+
+
+def roll_back(con: duckdb.DuckDBPyConnection, batch: int, *, user: str = "test", at: dt.datetime) -> list[int]:
+    """``store.rollback`` by ``user``, the undone batches stamped as rolled back ``at``."""
+    undone = store.rollback(con, batch, as_user(user))
+    con.execute("UPDATE batches SET rolled_back_at = ? WHERE list_contains(?, batch_id)", [at, undone])
+    return undone

@@ -28,6 +28,7 @@ import streamlit as st
 from loaders import audit, store
 from loaders.access import Actor
 from metrics.common import Filters
+from metrics.history import project_history
 from metrics.report import Picture, picture
 
 from .session import lang
@@ -182,6 +183,30 @@ def memo(name: str, build: Callable[[], T], *key: object) -> T:
     ``build`` besides the data and the language (as-of date, filters, widget choices); the result
     is shared, so callers must not change it."""
     return _memo(db_path(), version(), lang(), name, key, build)
+
+
+#: how long the passport waits for the store to read a project's history from it
+HISTORY_WAIT = 5.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _history(path: str, data_version: int, pid: str) -> pd.DataFrame:
+    del data_version  # part of the cache key only
+    with store.session(path, read_only=True, wait=HISTORY_WAIT) as con:
+        return project_history(con, pid)
+
+
+def history(pid: str) -> pd.DataFrame | None:
+    """Every change to project ``pid`` (``metrics.history.project_history``), read from the store
+    file itself: the snapshot keeps only the current rows, and copying every table's history into
+    it would slow every page's first view after an upload for the sake of one section. One
+    project's versions take milliseconds to read; they are kept per data version. None when
+    another process held the store for longer than ``HISTORY_WAIT`` seconds (shared frame: do not
+    change it)."""
+    try:
+        return _history(db_path(), version(), pid)
+    except store.StoreBusy:
+        return None
 
 
 def audited_export(actor: Actor, what: str, detail: Mapping[str, object], build: Callable[[], T]) -> Callable[[], T]:

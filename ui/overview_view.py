@@ -8,6 +8,7 @@ from the data in them is escaped (``html.escape``), the rest is numbers and cata
 from __future__ import annotations
 
 import html
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -203,3 +204,64 @@ def project_rows(status: pd.DataFrame, ordered: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(
         reason=pd.Series(reasons, dtype=object).to_numpy(), result=pd.Series(results, dtype=object).to_numpy()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Data freshness: the projects whose monitoring data is stale, for the coordinator (Reg §8, §45)
+
+#: the coordinator's list, as downloaded: who to ask, and for what
+STALE_COLS: Final = [
+    Col("project_id", "col.projects.project_id"),
+    Col("name", "col.projects.name"),
+    Col("project_manager", "col.projects.project_manager"),
+    Col("missing", "freshness.col.missing"),
+    Col("last_upload", "freshness.col.last_upload", "date"),
+    Col("indicator_values_updated", "freshness.col.indicator_values_updated", "date"),
+    Col("activities_updated", "freshness.col.activities_updated", "date"),
+    Col("risks_updated", "freshness.col.risks_updated", "date"),
+]
+
+
+def _day(value: object) -> str:
+    return f"{pd.Timestamp(value):%d.%m.%Y}"  # type: ignore[arg-type]
+
+
+def stale_reasons(r: Mapping[str, Any]) -> list[str]:
+    """What a stale project lacks, in words: the indicators without a value for the quarter, the
+    risks and activities not updated since a day (or never)."""
+    out: list[str] = []
+    for code in r["reasons"]:
+        if code == "values_missing":
+            ids = ", ".join(map(str, r["values_missing"]))
+            out.append(tr("freshness.reason.values_missing", date=_day(r["quarter_end"]), ids=ids))
+            continue
+        table = code.removesuffix("_stale")
+        since, days = r[f"{table}_updated"], int(r[f"{table}_days"])
+        if since is None or pd.isna(since):
+            out.append(tr(f"freshness.reason.{table}_never", days=days))
+        else:
+            out.append(tr(f"freshness.reason.{table}_stale", date=_day(since), days=days))
+    return out
+
+
+def stale_rows(fresh: pd.DataFrame) -> pd.DataFrame:
+    """The stale projects of ``metrics.freshness.data_freshness`` with what they lack in words."""
+    stale = fresh[fresh["stale"]]
+    records = typing.cast(list[dict[str, Any]], stale.to_dict("records"))
+    missing = ["; ".join(stale_reasons(r)) for r in records]
+    return stale.assign(missing=pd.Series(missing, dtype=object, index=stale.index)).reset_index(drop=True)
+
+
+def stale_html(rows: pd.DataFrame, view: View) -> str:
+    """One item per stale project: a link to its passport, its project manager, what it lacks."""
+    items = []
+    for r in rows.to_dict("records"):
+        pid, manager = str(r["project_id"]), r["project_manager"]
+        who = tr("freshness.manager", name=manager) if isinstance(manager, str) else tr("freshness.no_manager")
+        items.append(
+            f'<li data-testid="pmo-stale" data-pid="{html.escape(pid, quote=True)}">'
+            f'<a href="{html.escape(passport_link(view, pid), quote=True)}" target="_self">'
+            f"{html.escape(pid)} · {html.escape(str(r['name'] or ''))}</a> ({html.escape(who)}) — "
+            f"{html.escape(str(r['missing']))}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"

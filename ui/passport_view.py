@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -15,9 +16,11 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from exports import palette
+from i18n import has, numbers
 from loaders import store
 from loaders.access import AccessDenied, Actor, Right
 from loaders.changes import DecisionError, decide_change
+from loaders.schema import ENUM_CATALOG, table_specs
 from metrics import status as status_mod
 from metrics.budget import budget_summary
 from metrics.passport import ACTIVITY_STATES
@@ -26,7 +29,7 @@ from metrics.risks import heatmap
 from . import charts, data, labels, widgets
 from . import rag as rag_style
 from .safe import md, plot
-from .session import View, link_params, today, tr
+from .session import View, lang, link_params, today, tr
 from .tables import Col, display_frame, download
 from .upload_view import denied
 
@@ -641,3 +644,169 @@ def _roadmap_item(r: Mapping[Any, Any]) -> str:
             text = tr(f"passport.roadmap.{key}", count=int(count))
             parts.append(f'<span class="pmo-late">{html.escape(text)}</span>')
     return "<li>" + " · ".join(parts) + "</li>"
+
+
+# --------------------------------------------------------------------------------------------
+# The history of the project's fields and rows (Reg §8, §45)
+
+KEY_HIST_TABLES: Final = "passport_history_tables"
+KEY_HIST_FIELDS: Final = "passport_history_fields"
+HISTORY_SHOWN: Final = 200  # lines drawn; the Excel download holds every one
+LONGEST: Final = 80  # characters of a text value quoted in a line (cut with "…"; whole in Excel)
+
+HISTORY_COLS = [
+    Col("imported_at", "history.col.imported_at", "date"),
+    Col("batch", "history.col.batch", "int"),
+    Col("status", "history.col.status", "label", "history.status"),
+    Col("user", "history.col.user"),
+    Col("table_label", "history.col.table"),
+    Col("key_text", "history.col.key"),
+    Col("field_label", "history.col.field"),
+    Col("change", "history.col.change", "label", "history.change"),
+    Col("old_text", "history.col.old"),
+    Col("new_text", "history.col.new"),
+    Col("rolled_back_at", "history.col.rolled_back_at", "date"),
+    Col("rolled_back_by", "history.col.rolled_back_by"),
+]
+
+
+def field_label(table: str, name: str | None) -> str:
+    key = f"col.{table}.{name}"
+    return tr(key) if name and has(key) else str(name or "")
+
+
+def history_value(table: str, name: str, text: object, *, cut: bool = True) -> str:
+    """A value of the history (neutral text) as the user reads it: a date as 30.06.2026, a number
+    in the language's style, an enum in words, a long text cut (``cut``); a blank as a dash."""
+    if not isinstance(text, str):
+        return numbers.MISSING
+    spec = table_specs()[table].field(name)
+    try:
+        if spec.kind == "date":
+            return f"{dt.date.fromisoformat(text[:10]):%d.%m.%Y}"
+        if spec.kind == "number":
+            shown = numbers.plain(float(text), lang())
+            return f"{shown}%" if spec.percent else shown
+        if spec.kind == "integer":
+            return str(int(float(text)))  # a year or a count: no grouping (2026, not 2 026)
+    except ValueError:
+        return text
+    if spec.enum is not None:
+        key = f"enum.{ENUM_CATALOG[spec.enum]}.{text}"
+        return tr(key) if has(key) else text
+    return text if not cut or len(text) <= LONGEST else text[: LONGEST - 1].rstrip() + "…"
+
+
+def history_key(table: str, parts: Sequence[object]) -> str:
+    """A row's key as read: its values in the key's order, dates as 30.06.2026, blanks left out."""
+    spec = table_specs()[table]
+    return " · ".join(history_value(table, k, p) for k, p in zip(spec.key, parts, strict=False) if isinstance(p, str))
+
+
+def history_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The history with its table, row, field and values in the user's words (for the lines and
+    the Excel download; values whole)."""
+    rows = _records(frame)
+
+    def column(values: list[str | None]) -> pd.Series:
+        return pd.Series(values, index=frame.index, dtype=object)
+
+    return frame.assign(
+        table_label=column([tr(f"table.{r['table']}") for r in rows]),
+        key_text=column([history_key(r["table"], r["key_parts"]) for r in rows]),
+        field_label=column([field_label(r["table"], r["field"]) for r in rows]),
+        old_text=column(
+            [history_value(r["table"], r["field"], r["old"], cut=False) if r["field"] else None for r in rows]
+        ),
+        new_text=column(
+            [history_value(r["table"], r["field"], r["new"], cut=False) if r["field"] else None for r in rows]
+        ),
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return typing.cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def _when(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d.%m.%Y}"
+
+
+def history_lines(frame: pd.DataFrame, *, per_field: bool) -> list[str]:
+    """The history as Markdown lines, newest first: "Risks · P06-R1 — Owner: A → B, batch 3, by
+    Aliya, on 01.10.2026". A row's addition is one line ("row added"), or, when fields are chosen
+    (``per_field``), one line per field with no old value. A rolled-back batch's line is struck
+    through and says when and by whom. Every value from the data is escaped."""
+    out: list[str] = []
+    seen: set[tuple[object, ...]] = set()
+    for r in _records(frame):
+        table = str(r["table"])
+        head = f"**{md(tr(f'table.{table}'))} · {md(history_key(table, r['key_parts']))}**"
+        common = {"batch": int(r["batch"]), "user": md(r["user"]), "date": _when(r["imported_at"])}
+        if r["change"] == "added" and not per_field:
+            group = (table, r["key"], r["batch"])
+            if group in seen:
+                continue
+            seen.add(group)
+            body = tr("history.added", **common)
+        else:
+            name = str(r["field"])
+            body = tr(
+                "history.line",
+                field=md(field_label(table, name)),
+                old=md(history_value(table, name, r["old"])),
+                new=md(history_value(table, name, r["new"])),
+                **common,
+            )
+        line = f"{head} — {body}"
+        if r["status"] == "rolled_back":
+            note = tr("history.rolled_back", date=_when(r["rolled_back_at"]), user=md(r["rolled_back_by"]))
+            line = f"~~{line}~~ *{note}*"
+        out.append(line)
+    return out
+
+
+def _field_option(pair: str) -> str:
+    """``risks.owner`` as "Risks: Owner"."""
+    table, _, name = pair.partition(".")
+    return tr("history.field_option", table=tr(f"table.{table}"), field=field_label(table, name))
+
+
+def history(frame: pd.DataFrame | None, pid: str, stem: str) -> None:
+    """The project's history, filtered by table and field, newest first, and its Excel download."""
+    if frame is None:
+        st.warning(tr("history.busy"), icon=":material/hourglass_top:")
+        return
+    if frame.empty:
+        st.caption(tr("history.none"))
+        return
+    st.caption(tr("history.hint"))
+    every = tr("history.all")
+    names = {t: tr(f"table.{t}") for t in dict.fromkeys(frame["table"])}  # words made in this run
+    left, right = st.columns(2)
+    chosen = widgets.multiselect(
+        left, tr("history.tables"), list(names), key=KEY_HIST_TABLES, format_func=names.__getitem__, placeholder=every
+    )
+    scoped = frame[frame["table"].isin(chosen)] if chosen else frame
+    named = scoped[scoped["field"].notna()]
+    texts = {p: _field_option(p) for p in dict.fromkeys(named["table"] + "." + named["field"])}
+    fields = widgets.multiselect(
+        right, tr("history.fields"), list(texts), key=KEY_HIST_FIELDS, format_func=texts.__getitem__, placeholder=every
+    )
+    shown = scoped[(scoped["table"] + "." + scoped["field"].fillna("")).isin(fields)] if fields else scoped
+    if shown.empty:
+        st.caption(tr("history.none_chosen"))
+        return
+    key = (pid, tuple(chosen), tuple(fields))
+    lines = data.memo("passport.history_lines", lambda: history_lines(shown, per_field=bool(fields)), *key)
+    if len(lines) > HISTORY_SHOWN:
+        st.caption(tr("history.first_lines", shown=labels.number(HISTORY_SHOWN), total=labels.number(len(lines))))
+    st.markdown("\n".join(f"- {line}" for line in lines[:HISTORY_SHOWN]))
+    readable = data.memo("passport.history_frame", lambda: history_frame(shown), *key)
+    download(
+        readable,
+        HISTORY_COLS,
+        file_stem=f"{stem}_{tr('history.file')}",
+        title=tr("history.title"),
+        key="passport_history_changes",
+    )

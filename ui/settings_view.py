@@ -49,6 +49,7 @@ THEMES: Final[dict[str, tuple[str, ...]]] = {
     "deadlines": ("evaluation_due_working_days", "change_due_working_days"),
     "rag": ("rag_red_activity_overdue_days",),
     "agenda": ("agenda_minutes_per_team", "digest_kpi_threshold_pp"),
+    "freshness": ("data_stale_days",),
     "import": tuple(spec.key for spec in settings_mod.LIMIT_SPECS),
 }
 WEEKDAY_KEYS: Final = ("sprint_planning_weekday",)

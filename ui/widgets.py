@@ -50,3 +50,19 @@ def selectbox(
     )
     st.session_state[key] = value
     return value
+
+
+def multiselect(
+    where: Any, label: str, options: Sequence[T], *, key: str, format_func: Callable[[T], str], **kwargs: Any
+) -> list[T]:
+    """``where.multiselect(...)`` with its choice kept under ``key``, the same in every language
+    (a multiselect sends back the words of its options: drawn anew per language, its choice
+    survives a switch); a kept choice the options no longer hold (another project's) is dropped.
+    ``format_func`` must not read the language when called: make its words in this run."""
+    widget = widget_key(key)
+    st.session_state[widget] = [v for v in st.session_state.get(key) or [] if v in options]
+    value: list[T] = where.multiselect(
+        label, options, key=widget, format_func=format_func, on_change=_copy, args=(key, widget, None, ()), **kwargs
+    )
+    st.session_state[key] = list(value)
+    return list(value)
