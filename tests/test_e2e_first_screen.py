@@ -144,8 +144,8 @@ def test_nothing_is_cut_on_any_page(server: str, lang: str) -> None:
         for page in PAGES:
             open_page(pg, server, "" if page == "overview" else page, lang=lang)
             assert pg.evaluate(CUT_ANY) == [], (page, lang)
-            if page == "settings":  # the labels the check reads are there: the ten tabs
-                assert pg.locator("[data-testid='stTab'] p").count() == 10
+            if page == "settings":  # the labels the check reads are there: the eleven tabs
+                assert pg.locator("[data-testid='stTab'] p").count() == 11
             if page == "meeting":  # and the meeting's order control
                 assert pg.locator("[data-testid='stButtonGroup'] button p").count() == 3
 
