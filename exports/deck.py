@@ -93,7 +93,13 @@ def _day(value: Any) -> str:
 class Deck:
     """A deck in one language; slides are added in order."""
 
-    def __init__(self, lang: str, quarter_end: dt.date, status: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        lang: str,
+        quarter_end: dt.date,
+        status: pd.DataFrame | None = None,
+        data_batch: tuple[int, dt.datetime] | None = None,
+    ) -> None:
         self.lang = lang
         self.quarter_end = quarter_end
         # per project: its stage on the quarter end and its indicators (the picture's status frame)
@@ -106,6 +112,10 @@ class Deck:
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         self.blank = self.prs.slide_layouts[6]
         self.footer = f"{t('meeting.office', lang)} · {self.quarter_name()}"
+        if data_batch is not None:  # which data: ``pmo export --batch N`` rebuilds the deck from it
+            batch_id, imported = data_batch
+            when = f"{imported:%d.%m.%Y %H:%M}"
+            self.footer += " · " + t("as_of_batch.stamp", lang, batch=batch_id, when=when)
 
     def tr(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
@@ -721,12 +731,14 @@ def build(
     minutes: int = 20,
     thresholds: tuple[float, float] = (15, 5),
     status: pd.DataFrame | None = None,
+    data_batch: tuple[int, dt.datetime] | None = None,
 ) -> bytes:
     """The deck: title, summary, agenda, then one slide per team in the agenda's order.
 
     ``status`` is the picture's status frame at quarter end: the stage of each project without a
-    RAG and the final result of a completed one come from it."""
-    deck = Deck(lang, pack.quarter_end, status)
+    RAG and the final result of a completed one come from it. ``data_batch`` (the batch the data
+    stands at, with its import time) is named in every slide's footer."""
+    deck = Deck(lang, pack.quarter_end, status, data_batch)
     deck.thresholds = thresholds
     deck.title_slide()
     deck.summary_slide(pack, heatmap)

@@ -48,6 +48,7 @@ class Sheet:
     frame: pd.DataFrame
     headers: Mapping[str, str]  # column -> header in the user's language
     title: str | None = None
+    note: str | None = None  # a line under the title (which data the sheet was made from)
     percent: Sequence[str] = ()  # columns holding 0–100 values: written as shares with a percent format
     fills: Mapping[str, Mapping[str, str]] | None = None  # column -> {value: hex colour}
     fraction: Sequence[str] = ()  # columns holding shares 0–1: written with a percent format
@@ -126,6 +127,8 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, used: set[str]) -> Non
     top = 0
     if sheet.title:
         ws.write_string(0, 0, sheet.title, title_fmt)
+        if sheet.note:
+            ws.write_string(1, 0, neutralise(sheet.note))
         top = 2
     cols = [c for c in sheet.headers if c in sheet.frame.columns]
     for j, col in enumerate(cols):

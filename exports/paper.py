@@ -148,10 +148,14 @@ class Stamp:
     as_of: dt.date
     version: int
     imported: dt.datetime | None  # the last import applied; None when nothing was imported
+    batch: int | None = None  # drawn from the data as it stood right after this batch (store.as_of_batch)
 
     def data(self, lang: str) -> str:
-        """``as of 30.09.2026 · data version 3, imported 30.11.2026 15:49``."""
-        if self.imported is None:
+        """``as of 30.09.2026 · data version 3, imported 30.11.2026 15:49``; from the data as it
+        stood right after a batch, ``… · data: batch 5, imported 01.10.2026 10:00``."""
+        if self.batch is not None and self.imported is not None:
+            version = t("as_of_batch.stamp", lang, batch=self.batch, when=f"{self.imported:%d.%m.%Y %H:%M}")
+        elif self.imported is None:
             version = t("paper.no_version", lang, version=self.version)
         else:
             version = t("paper.version", lang, version=self.version, when=f"{self.imported:%d.%m.%Y %H:%M}")
@@ -168,7 +172,7 @@ def stamp(con: duckdb.DuckDBPyConnection, title: str, as_of: dt.date) -> Stamp:
     batches = store.batches(con)
     applied = batches[batches["status"] == "applied"]  # newest first
     imported = None if applied.empty else pd.Timestamp(applied["imported_at"].iloc[0]).to_pydatetime()
-    return Stamp(title, as_of, store.data_version(con), imported)
+    return Stamp(title, as_of, store.data_version(con), imported, store.as_of_batch(con))
 
 
 def page_css(stamp: Stamp, lang: str) -> str:

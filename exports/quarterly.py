@@ -1,5 +1,6 @@
 """The quarterly meeting pack in one call: the PowerPoint deck and the Excel workbook for the
-minutes, as the portfolio stood at quarter end (Reg §34).
+minutes, as the portfolio stood at quarter end (Reg §34). Both name the batch the data stands at
+(``pmo export --batch N`` rebuilds them from it).
 
 In the workbook every number is a numeric cell with an Excel number format (percentages as shares
 with a percent format, money in thousands of tenge grouped, days whole), so Excel shows it in the
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from i18n import has, t
+from loaders import store
 from metrics import settings as settings_mod
 from metrics.agenda import Order, agenda, quarter_teams
 from metrics.common import Filters
@@ -35,6 +37,7 @@ class Quarter:
     pack: MeetingPack
     minutes: int
     thresholds: tuple[float, float]
+    data_batch: tuple[int, dt.datetime] | None = None  # the batch the data stands at, its import time
 
 
 def prepare(
@@ -54,11 +57,11 @@ def prepare(
     )
     pack = meeting_pack(con, quarter_end, list(plan["project_id"]), filters, settings)
     thresholds = (settings.risk_high_min_score, settings.risk_medium_min_score)
-    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds)
+    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds, store.data_batch(con))
 
 
 def pptx(q: Quarter, lang: str) -> bytes:
-    """The deck: title, portfolio summary, agenda, one slide per team."""
+    """The deck: title, portfolio summary, agenda, one slide per team; the footer names the data."""
     return deck.build(
         q.pack,
         q.agenda,
@@ -67,7 +70,16 @@ def pptx(q: Quarter, lang: str) -> bytes:
         minutes=q.minutes,
         thresholds=q.thresholds,
         status=q.picture.status,
+        data_batch=q.data_batch,
     )
+
+
+def data_note(q: Quarter, lang: str) -> str | None:
+    """``data: batch 5, imported 01.10.2026 10:00``: which data the pack was made from."""
+    if q.data_batch is None:
+        return None
+    batch_id, imported = q.data_batch
+    return t("as_of_batch.stamp", lang, batch=batch_id, when=f"{imported:%d.%m.%Y %H:%M}")
 
 
 WHOLE: Final = excel.WHOLE_FORMAT
@@ -132,6 +144,7 @@ def xlsx(q: Quarter, lang: str) -> bytes:
                 "rag": tr("meeting.status"),
             },
             title=tr("meeting.agenda"),
+            note=data_note(q, lang),
             fills={"rag": rag_fill},
         ),
         excel.Sheet(

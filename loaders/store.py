@@ -262,30 +262,77 @@ def touches(con: duckdb.DuckDBPyConnection) -> str:
     return f"({touches_sql()})"
 
 
-def _copy(con: duckdb.DuckDBPyConnection, mem: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
-    rows = con.sql(sql).to_arrow_table()
-    mem.register("_rows", rows)
-    mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608 - allowlisted names
-    mem.unregister("_rows")
+class BatchUnknown(LookupError):
+    """``snapshot(batch=N)`` of a batch the store has no record of."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        super().__init__(f"no batch {batch_id}")
 
 
-def snapshot(path: str | Path | None = None, *, wait: float = 0.0) -> tuple[int, duckdb.DuckDBPyConnection]:
+def snapshot(
+    path: str | Path | None = None,
+    *,
+    wait: float = 0.0,
+    batch: int | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[int, duckdb.DuckDBPyConnection]:
     """An in-memory copy of what the metrics read (current rows, settings, batches, and which
     batches touched which project: ``TOUCHES``) and its data version; the views of the store
-    (``projects`` over ``c_projects``...) are made the same way. Raises ``StoreBusy`` when another
-    process holds the file for longer than ``wait`` seconds."""
+    (``projects`` over ``c_projects``...) are made the same way.
+    With ``batch``, the store as it stood right after that batch (``loaders.batch_state``; the
+    data version is still the store's); ``BatchUnknown`` when the store has no such batch.
+    Raises ``StoreBusy`` when another process holds the file for longer than ``wait`` seconds
+    (``on_wait`` as in ``session``)."""
     mem = duckdb.connect(":memory:")
     try:
-        with session(path, read_only=True, wait=wait) as con:
-            for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in table_names())):
-                _copy(con, mem, name, f"SELECT * FROM {q(name)}")  # noqa: S608 - allowlisted names
-            _copy(con, mem, TOUCHES, touches_sql())
+        with session(path, read_only=True, wait=wait, on_wait=on_wait) as con:
+            if batch is None:
+                for name in (*SNAPSHOT_TABLES, *(f"c_{t}" for t in table_names())):
+                    copy_rows(con, mem, name, f"SELECT * FROM {q(name)}")  # noqa: S608 - allowlisted names
+            else:
+                from . import batch_state
+
+                batch_state.copy(con, mem, batch_state.state(con, batch))
+            copy_rows(con, mem, TOUCHES, touches_sql())
         for table in table_names():
             mem.execute(f"CREATE VIEW {q(table)} AS SELECT * FROM {q('c_' + table)}")  # noqa: S608
     except BaseException:
         mem.close()
         raise
     return data_version(mem), mem
+
+
+def copy_rows(
+    source: duckdb.DuckDBPyConnection,
+    mem: duckdb.DuckDBPyConnection,
+    name: str,
+    sql: str,
+    params: list[object] | dict[str, object] | None = None,
+) -> None:
+    """Create the table ``name`` in ``mem`` holding what ``sql`` selects from ``source`` (values
+    bound: ``params``)."""
+    rows = source.sql(sql, params=params).to_arrow_table()
+    mem.register("_rows", rows)
+    try:
+        mem.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM _rows")  # noqa: S608 - allowlisted name
+    finally:
+        mem.unregister("_rows")
+
+
+def as_of_batch(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The batch a snapshot stands at (``snapshot(batch=N)``); None for the current data."""
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'as_of_batch'")
+    return int(str(row[0])) if row else None
+
+
+def data_batch(con: duckdb.DuckDBPyConnection) -> tuple[int, dt.datetime] | None:
+    """The batch the data stands at, with its import time: the newest applied one (in a snapshot
+    at batch N, N); None before any import. ``snapshot(batch=…)`` of it rebuilds the same data."""
+    row = fetch_one(
+        con, "SELECT batch_id, imported_at FROM batches WHERE status = 'applied' ORDER BY batch_id DESC LIMIT 1"
+    )
+    return (int(str(row[0])), typing.cast(dt.datetime, row[1])) if row else None
 
 
 def fetch_one(
@@ -335,16 +382,21 @@ def _history_ddl(spec: TableSpec) -> str:
     return f"CREATE TABLE IF NOT EXISTS {q('h_' + spec.name)} (\n  {cols},\n  _batch INTEGER NOT NULL\n)"
 
 
-def _latest_ddl(spec: TableSpec) -> str:
-    """The definition of "current": the latest version of each key among applied batches."""
+def latest_select(spec: TableSpec, among: str) -> str:
+    """The latest version of each key among the batches ``b`` for which ``among`` holds (a fixed
+    condition; its values bound as parameters)."""
     cols = ", ".join(f"h.{q(f.name)}" for f in spec.fields)
     part = ", ".join(key_exprs(spec, "h"))
     return (
-        f"CREATE OR REPLACE VIEW {q('latest_' + spec.name)} AS\n"
-        f"SELECT {cols}, h._batch FROM {q('h_' + spec.name)} h\n"
-        f"JOIN batches b ON b.batch_id = h._batch AND b.status = 'applied'\n"
+        f"SELECT {cols}, h._batch FROM {q('h_' + spec.name)} h\n"  # noqa: S608 - identifiers from the schema
+        f"JOIN batches b ON b.batch_id = h._batch AND {among}\n"
         f"QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY h._batch DESC) = 1"
     )
+
+
+def _latest_ddl(spec: TableSpec) -> str:
+    """The definition of "current": the latest version of each key among applied batches."""
+    return f"CREATE OR REPLACE VIEW {q('latest_' + spec.name)} AS\n" + latest_select(spec, "b.status = 'applied'")
 
 
 def _current_ddl(spec: TableSpec) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from ui import audit_view as av
 from ui import auth, shell
 from ui.session import tr
 
-view = shell.page("page.audit")
+view = shell.page("page.audit", live=True)
 actor = auth.current()
 actor.require(Right.AUDIT)  # the navigation shows this page only to those who may; a link does not
 st.caption(tr("audit.intro"))

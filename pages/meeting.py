@@ -125,7 +125,7 @@ actions[0].button(
     help=tr("meeting_page.present_help"),
 )
 language, quarter_name = lang(), f"{quarter:%Y}-Q{(quarter.month - 1) // 3 + 1}"
-scope = {"quarter": quarter_name, "lang": language, "program": view.filters.program}
+scope = {"quarter": quarter_name, "lang": language, "program": view.filters.program, **data.batch_scope()}
 actions[1].download_button(
     tr("meeting_page.download_pptx"),
     data=data.audited_export(auth.current(), "pptx", scope, lambda: quarterly.pptx(q, language)),

@@ -4,19 +4,20 @@ days of the calendar. A change to a threshold bumps the data version: every page
 
 import streamlit as st
 
+from loaders import store
 from metrics import settings as settings_mod
 from ui import auth, data, shell
 from ui import settings_view as sv
 from ui.session import tr
 
-view = shell.page("page.settings")
+view = shell.page("page.settings", live=True)
 actor = auth.current()
-if data.is_empty():
+if store.is_empty(data.live_cursor()):
     # thresholds need no data: they can be set before the first upload
     st.info(tr("settings.empty_note"), icon=":material/info:")
 st.caption(tr("settings.intro"))
 
-thresholds = settings_mod.table(data.cursor())
+thresholds = settings_mod.table(data.live_cursor())
 sv.sync_widgets(thresholds, data.version())
 by_key = thresholds.set_index("key", drop=False)
 themes = list(sv.THEMES)
@@ -26,7 +27,7 @@ for tab, theme in zip(tabs, themes, strict=False):
         st.caption(tr(f"settings.theme_help.{theme}"))
         sv.theme_form(theme, by_key.loc[list(sv.THEMES[theme])], actor)
 
-days = settings_mod.calendar_days(data.cursor())
+days = settings_mod.calendar_days(data.live_cursor())
 with tabs[-2]:
     sv.calendar_days(days, view.as_of, actor)
     st.divider()

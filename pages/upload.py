@@ -10,7 +10,7 @@ import streamlit as st
 from ui import auth, shell, upload_mapping, upload_view
 from ui.session import tr
 
-view = shell.page("page.upload")
+view = shell.page("page.upload", live=True)
 actor = auth.current()
 st.caption(tr("upload.intro"))
 

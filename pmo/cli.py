@@ -104,6 +104,13 @@ def _wait(text: str) -> float:
     return seconds
 
 
+def batch_number(text: str) -> int:
+    """``--batch``: a batch number, 1 or more (whether the store has it is checked later)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(t("cli.bad_batch_arg", _env_lang(), value=text))
+    return int(text)
+
+
 class LazyChoices:
     """Choices that live in a heavy module (roles, audit actions), read only when argparse looks
     at them: a value to check or a help to show. Building the parser stays cheap."""
@@ -215,15 +222,45 @@ def opened(args: argparse.Namespace, *, read_only: bool = False) -> Iterator[duc
 
     from loaders import store
 
-    def waiting(holder: str) -> None:
-        print(t("cli.store_waiting", args.lang, holder=holder or "?", wait=_seconds(args)), file=sys.stderr)
-
     with ExitStack() as stack:
         try:
-            con = stack.enter_context(store.session(args.db, read_only=read_only, wait=args.wait, on_wait=waiting))
+            con = stack.enter_context(
+                store.session(args.db, read_only=read_only, wait=args.wait, on_wait=_waiting(args))
+            )
         except duckdb.IOException as exc:  # a lock held by another process is StoreBusy, not this
             raise StoreUnusable(str(args.db or store.default_db_path()), str(exc)) from exc
         yield con
+
+
+@contextmanager
+def at_batch(args: argparse.Namespace, out: TextIO) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``--batch N``: an in-memory copy of the store as it stood right after batch N (the file is
+    open only while it is taken); a batch the store does not have is refused (exit 1)."""
+    import duckdb
+
+    from loaders import store
+
+    try:
+        wait = store.busy_wait() if args.wait is None else float(args.wait)
+        _, con = store.snapshot(args.db, wait=wait, batch=args.batch, on_wait=_waiting(args))
+    except store.BatchUnknown as exc:
+        print(t("cli.batch_unknown", args.lang, batch=exc.batch_id), file=notes(args, out))
+        raise Stop(EXIT_REFUSED) from exc
+    except duckdb.IOException as exc:  # a lock held by another process is StoreBusy, not this
+        raise StoreUnusable(str(args.db or store.default_db_path()), str(exc)) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _waiting(args: argparse.Namespace) -> Callable[[str], None]:
+    """A note on stderr when another process holds the store and the command starts waiting."""
+
+    def waiting(holder: str) -> None:
+        print(t("cli.store_waiting", args.lang, holder=holder or "?", wait=_seconds(args)), file=sys.stderr)
+
+    return waiting
 
 
 def _seconds(args: argparse.Namespace) -> int:

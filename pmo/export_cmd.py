@@ -1,17 +1,22 @@
 """``pmo export pptx|xlsx --quarter 2026-Q3 [--lang ru] OUT``: the quarterly meeting pack;
 ``pmo export protocol --quarter 2026-Q3 [--lang ru] OUT.docx``: the meeting's protocol (Reg §34);
 ``pmo export pdf --page overview|passport [--project P06] [--as-of 2026-09-30] [--lang ru] OUT.pdf``:
-a page on A4 landscape, as its PDF button gives it."""
+a page on A4 landscape, as its PDF button gives it. With ``--batch N`` each is made from the data as
+it stood right after batch N (``loaders.batch_state``); the deck and the pack name their batch."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from i18n import t
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _quarter(text: str) -> dt.date:
@@ -39,7 +44,8 @@ def register(
     common: argparse.ArgumentParser,
     tx: Callable[[str], str],
 ) -> None:
-    del tx  # this command's help lives under cli.export
+    from .cli import batch_number
+
     lang = common.get_default("lang")
     help_text = t("cli.export.help", lang)
     p = sub.add_parser("export", parents=[common], help=help_text, description=help_text)
@@ -52,7 +58,26 @@ def register(
     p.add_argument("--order", choices=("program", "status"), default="program", help=t("cli.export.order", lang))
     p.add_argument("--start", type=_time, default=dt.time(10, 0), metavar="HH:MM", help=t("cli.export.start", lang))
     p.add_argument("--program", default=None, help=t("cli.help.program", lang))
+    p.add_argument("--batch", type=batch_number, default=None, metavar="N", help=tx("batch"))
     p.set_defaults(run=cmd_export)
+
+
+@contextmanager
+def sources(args: argparse.Namespace, out: TextIO) -> Iterator[tuple[duckdb.DuckDBPyConnection, ...]]:
+    """The store (for the account and the audit row) and the data to compute from: the store
+    itself, or with ``--batch`` the store as it stood right after that batch (taken first, so
+    the store is not open twice)."""
+    from .cli import at_batch, opened
+
+    with ExitStack() as stack:
+        frozen = stack.enter_context(at_batch(args, out)) if args.batch is not None else None
+        con = stack.enter_context(opened(args))
+        yield con, frozen or con
+
+
+def _scope(args: argparse.Namespace, **detail: object) -> dict[str, object]:
+    """The audit row's detail: what was exported, and from which batch when ``--batch`` names one."""
+    return detail if args.batch is None else {**detail, "batch": args.batch}
 
 
 def _refused(message: str, out: TextIO) -> int:
@@ -68,7 +93,7 @@ def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
     from loaders import audit
     from metrics.common import Filters
 
-    from .cli import acting, opened
+    from .cli import acting
 
     if args.page is None:
         return _refused(t("cli.export.pdf.needs_page", args.lang), out)
@@ -78,17 +103,25 @@ def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
         print(problem.message(args.lang), file=out)
         return 1
     as_of = args.as_of or dt.date.today()
-    with opened(args) as con:
+    with sources(args, out) as (con, src):
         actor = acting(con, args, out)
         if args.page == "overview":
-            document = paper.overview(con, as_of, args.lang, Filters(program=args.program))
-        elif (found := paper.passport(con, args.project, as_of, args.lang)) is not None:
+            document = paper.overview(src, as_of, args.lang, Filters(program=args.program))
+        elif (found := paper.passport(src, args.project, as_of, args.lang)) is not None:
             document = found
         else:
             print(t("cli.export.pdf.unknown_project", args.lang, project=args.project), file=out)
             return 1
-        detail = {"page": args.page, "project": args.project, "program": args.program, "as_of": as_of.isoformat()}
-        audit.record(con, actor, "export", "pdf", {**detail, "lang": args.lang, "file": args.out.name})
+        detail = _scope(
+            args,
+            page=args.page,
+            project=args.project,
+            program=args.program,
+            as_of=as_of.isoformat(),
+            lang=args.lang,
+            file=args.out.name,
+        )
+        audit.record(con, actor, "export", "pdf", detail)
     try:
         data = paper.pdf(document)
     except paper.PaperError as exc:
@@ -105,31 +138,28 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from loaders import audit
     from metrics.common import Filters
 
-    from .cli import acting, opened
+    from .cli import acting
 
     if args.format == "pdf":
         return cmd_pdf(args, out)
     if args.quarter is None:
         return _refused(t("cli.export.pdf.needs_quarter", args.lang, format=args.format), out)
     filters = Filters(program=args.program)
-    with opened(args) as con:
+    with sources(args, out) as (con, src):
         actor = acting(con, args, out)
         if args.format == "protocol":
             from exports import protocol
             from metrics.decisions import protocol as meeting_protocol
 
-            minutes = meeting_protocol(con, args.quarter, filters)
+            minutes = meeting_protocol(src, args.quarter, filters)
         else:
             from exports import quarterly
 
-            q = quarterly.prepare(con, args.quarter, filters=filters, order=args.order, start=args.start)
-        audit.record(
-            con,
-            actor,
-            "export",
-            args.format,
-            {"quarter": args.quarter.isoformat(), "lang": args.lang, "program": args.program, "file": args.out.name},
+            q = quarterly.prepare(src, args.quarter, filters=filters, order=args.order, start=args.start)
+        detail = _scope(
+            args, quarter=args.quarter.isoformat(), lang=args.lang, program=args.program, file=args.out.name
         )
+        audit.record(con, actor, "export", args.format, detail)
     if args.format == "protocol":
         data = protocol.build(minutes, args.lang)
     else:

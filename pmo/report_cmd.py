@@ -1,4 +1,5 @@
-"""``pmo report``: the whole picture as of a date, as JSON (the stable contract) or a table."""
+"""``pmo report``: the whole picture as of a date, as JSON (the stable contract) or a table; with
+``--batch N``, from the data as it stood right after batch N (``loaders.batch_state``)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,15 @@ def register(
     common: argparse.ArgumentParser,
     tx: Callable[[str], str],
 ) -> None:
+    from .cli import batch_number
+
     p = sub.add_parser("report", parents=[common], help=tx("report"), description=tx("report"))
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help=tx("as_of"))
     p.add_argument("--program", default=None, help=tx("program"))
     p.add_argument("--curator", default=None, help=tx("curator"))
     p.add_argument("--project", action="append", default=None, metavar="PROJECT_ID", help=tx("project"))
     p.add_argument("--format", choices=("json", "table"), default="json", help=tx("format"))
+    p.add_argument("--batch", type=batch_number, default=None, metavar="N", help=tx("batch"))
     p.set_defaults(run=cmd_report)
 
 
@@ -38,12 +42,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from metrics.common import Filters
     from metrics.report import report
 
-    from .cli import opened
+    from .cli import at_batch, opened
     from .jsonout import write_json
 
     as_of = args.as_of or dt.date.today()
     filters = Filters(args.program, args.curator, tuple(args.project) if args.project else None)
-    with opened(args, read_only=True) as con:
+    source = opened(args, read_only=True) if args.batch is None else at_batch(args, out)
+    with source as con:
         data = report(con, as_of, filters)
     if args.format == "json":
         write_json(data, out)  # a non-finite number is null: the output is always valid JSON

@@ -7,8 +7,13 @@ read is a snapshot of the current rows (``loaders.store.snapshot``), taken again
 version changes: every rerun compares the file's signature (its and its log's size and time), and
 only when that moved reads the version. A DuckDB connection is not thread-safe and Streamlit
 sessions are threads: every use of the snapshot takes its own ``.cursor()``. Metric pictures are
-cached by (database, data version, as-of date, filters); every upload, rollback or settings change
-bumps the data version, so the next rerun computes afresh (and old entries age out).
+cached by (database, data version, batch, as-of date, filters); every upload, rollback or settings
+change bumps the data version, so the next rerun computes afresh (and old entries age out).
+
+When the sidebar names a batch, the pages compute from the store as it stood right after it
+(``loaders.batch_state``): a snapshot of its own, taken once per batch and data version. The
+Upload and Settings pages read the current data (``live_cursor``), and every write goes to the
+store file, never to a snapshot.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from metrics.common import Filters
 from metrics.history import project_history
 from metrics.report import Picture, picture
 
-from .session import lang
+from .session import KEY_BATCH, batch, lang
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -92,16 +97,57 @@ def _current() -> _Live:
     return live
 
 
-def snapshot() -> tuple[int, duckdb.DuckDBPyConnection]:
-    """The data version and the snapshot connection of this rerun (taken together)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _at_batch(path: str, data_version: int, batch_id: int) -> duckdb.DuckDBPyConnection:
+    """The store as it stood right after ``batch_id``, taken again when the data version moves (a
+    later import or rollback can end the period the data stood so, hence its settings)."""
+    del data_version  # part of the cache key only
+    return store.snapshot(path, wait=store.busy_wait(), batch=batch_id)[1]
+
+
+def _view() -> tuple[int, int | None, duckdb.DuckDBPyConnection]:
+    """The data version, the chosen batch (None: the current data) and the snapshot to compute
+    from in this rerun. A batch the store does not know (a link from another store) is dropped."""
     live = _current()
     assert live.con is not None
-    return live.version, live.con
+    chosen = batch()
+    if chosen is None:
+        return live.version, None, live.con
+    try:
+        return live.version, chosen, _at_batch(live.path, live.version, chosen)
+    except store.BatchUnknown:
+        st.session_state[KEY_BATCH] = 0
+        return live.version, None, live.con
+
+
+def snapshot() -> tuple[int, duckdb.DuckDBPyConnection]:
+    """The data version and the snapshot connection of this rerun (taken together): the current
+    data, or the data as it stood right after the batch the sidebar names."""
+    v, _, con = _view()
+    return v, con
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the snapshot, for one piece of work on this thread."""
     return snapshot()[1].cursor()
+
+
+def live_cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of the current data, whatever batch the sidebar names (uploads, settings, history)."""
+    live = _current()
+    assert live.con is not None
+    return live.con.cursor()
+
+
+def at_batch() -> int | None:
+    """The batch the pages compute from; None when they compute from the current data."""
+    return _view()[1]
+
+
+def batch_scope() -> dict[str, int]:
+    """``{"batch": N}`` for an export's audit row when the pages show the data as of batch N."""
+    shown = at_batch()
+    return {} if shown is None else {"batch": shown}
 
 
 def version() -> int:
@@ -138,51 +184,64 @@ def write(on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckD
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _picture(
-    path: str, data_version: int, as_of: dt.date, filters: Filters, _con: duckdb.DuckDBPyConnection
+    path: str,
+    data_version: int,
+    batch_id: int | None,
+    as_of: dt.date,
+    filters: Filters,
+    _con: duckdb.DuckDBPyConnection,
 ) -> Picture:
-    del data_version  # part of the cache key only
+    del data_version, batch_id  # part of the cache key only
     return picture(_con.cursor(), as_of, filters)
 
 
 def pic(as_of: dt.date, filters: Filters) -> Picture:
     """Every metric as of ``as_of`` for ``filters`` (shared, read-only frames)."""
-    v, con = snapshot()
-    return _picture(db_path(), v, as_of, filters, con)
+    v, n, con = _view()
+    return _picture(db_path(), v, n, as_of, filters, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _cached(
     path: str,
     data_version: int,
+    batch_id: int | None,
     name: str,
     args: tuple[object, ...],
     _fn: Callable[..., T],
     _con: duckdb.DuckDBPyConnection,
 ) -> T:
-    del data_version  # part of the cache key only; ``name`` stands for the function
+    del data_version, batch_id  # part of the cache key only; ``name`` stands for the function
     return _fn(_con.cursor(), *args)
 
 
 def cached(name: str, fn: Callable[..., T], *args: object) -> T:
-    """``fn(cursor, *args)`` cached by data version (for page-specific metric calls)."""
-    v, con = snapshot()
-    return _cached(db_path(), v, name, args, fn, con)
+    """``fn(cursor, *args)`` cached by data version and batch (for page-specific metric calls)."""
+    v, n, con = _view()
+    return _cached(db_path(), v, n, name, args, fn, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _memo(
-    path: str, data_version: int, language: str, name: str, key: tuple[object, ...], _build: Callable[[], T]
+    path: str,
+    data_version: int,
+    batch_id: int | None,
+    language: str,
+    name: str,
+    key: tuple[object, ...],
+    _build: Callable[[], T],
 ) -> T:
-    del path, data_version, language, key  # the cache key only
+    del path, data_version, batch_id, language, key  # the cache key only
     return _build()
 
 
 def memo(name: str, build: Callable[[], T], *key: object) -> T:
     """``build()`` (a figure, a summary, a display frame) kept across reruns and sessions while the
-    data version, the language and ``key`` stay the same. ``key`` must name every input of
-    ``build`` besides the data and the language (as-of date, filters, widget choices); the result
-    is shared, so callers must not change it."""
-    return _memo(db_path(), version(), lang(), name, key, build)
+    data version, the batch, the language and ``key`` stay the same. ``key`` must name every input
+    of ``build`` besides the data and the language (as-of date, filters, widget choices); the
+    result is shared, so callers must not change it."""
+    v, n, _ = _view()
+    return _memo(db_path(), v, n, lang(), name, key, build)
 
 
 #: how long the passport waits for the store to read a project's history from it

@@ -93,7 +93,7 @@ def section(quarter: dt.date, teams: dict[str, str], actor: Actor, quarter_name:
         data=data.audited_export(
             actor,
             "protocol",
-            {"quarter": name, "lang": language},
+            {"quarter": name, "lang": language, **data.batch_scope()},
             lambda: protocol_doc.build(data.cached("meeting.protocol", protocol, quarter), language),
         ),
         key="meeting_protocol",
@@ -102,7 +102,9 @@ def section(quarter: dt.date, teams: dict[str, str], actor: Actor, quarter_name:
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         icon=":material/description:",
     )
-    if actor.can(Right.RECORD_DECISIONS):
+    if actor.can(Right.RECORD_DECISIONS) and data.at_batch() is not None:
+        st.caption(tr("as_of_batch.no_changes"))  # what is shown is an older state of the decisions
+    elif actor.can(Right.RECORD_DECISIONS):
         form(quarter, decided, teams, actor)
     else:
         st.caption(tr("decisions.read_only"))

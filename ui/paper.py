@@ -82,6 +82,8 @@ def pdf_button(
     document = paper.document(body, head, language)
     problem = paper.unavailable()
     detail = {"lang": language, "as_of": head.as_of.isoformat(), **scope}
+    if head.batch is not None:  # the page drawn from the data as it stood right after that batch
+        detail["batch"] = head.batch
     where.download_button(
         tr("paper.pdf"),
         data=data.audited_export(auth.current(), "pdf", detail, lambda: _printed(document)),

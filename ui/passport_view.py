@@ -269,9 +269,13 @@ def override_form(pid: str, as_of: dt.date, history: pd.DataFrame, actor: Actor)
     """The override's history; its form for those who may set it (a comment is required, the
     author is the signed-in user)."""
     error = st.session_state.get(KEY_OVR_ERROR)
-    title = tr("passport.override_title") if actor.can(Right.OVERRIDE) else tr("passport.history_title")
+    may = actor.can(Right.OVERRIDE)
+    frozen = data.at_batch() is not None  # the data as of a batch: changes go to the current data
+    title = tr("passport.override_title") if may and not frozen else tr("passport.history_title")
     with st.expander(title, icon=":material/edit:", expanded=bool(error)):
-        if actor.can(Right.OVERRIDE):
+        if may and frozen:
+            st.caption(tr("as_of_batch.no_changes"))
+        elif may:
             with st.form("passport_override_form", border=False):
                 choices = {v: _rag(v) for v in ("red", "amber", "green")} | {"none": tr("passport.override_clear")}
                 st.selectbox(
@@ -332,7 +336,7 @@ def _decide(actor: Actor) -> None:
 
 def decision_form(changes: pd.DataFrame, actor: Actor) -> None:
     """For the curator (Reg §40): approve or reject a pending change request of this project."""
-    if not actor.can(Right.DECIDE_CHANGES) or changes.empty:
+    if not actor.can(Right.DECIDE_CHANGES) or changes.empty or data.at_batch() is not None:
         return
     pending = changes[changes["decision"].isna() | (changes["decision"] == "pending")]
     if pending.empty:

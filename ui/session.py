@@ -1,4 +1,5 @@
-"""What the user is looking at: language, as-of date, filters — shared by every page.
+"""What the user is looking at: language, as-of date, filters, the data (current, or as it stood
+right after a batch) — shared by every page.
 
 The sidebar widgets own the values (keys prefixed ``pmo_``); they are mirrored into the URL
 query string so a shared link opens in the same language and filters.
@@ -20,10 +21,11 @@ KEY_AS_OF: Final = "pmo_as_of"
 KEY_PROGRAM: Final = "pmo_program"
 KEY_CURATOR: Final = "pmo_curator"
 KEY_PROJECTS: Final = "pmo_projects"
+KEY_BATCH: Final = "pmo_batch"  # the data as it stood right after this batch; 0: the current data
 KEY_AS_OF_CHOSEN: Final = "pmo_as_of_chosen"  # the link named a date (else the demo may choose its own)
 LANG_NAMES: Final = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 #: query parameters the sidebar owns; any other one belongs to the page that set it
-MANAGED: Final = frozenset({"lang", "as_of", "program", "curator", "project"})
+MANAGED: Final = frozenset({"lang", "as_of", "program", "curator", "project", "batch"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class View:
     lang: str
     as_of: dt.date
     filters: Filters
+    batch: int | None = None  # the data as it stood right after this batch; None: the current data
 
 
 def today() -> dt.date:
@@ -43,6 +46,17 @@ def lang() -> str:
         return value
     param = st.query_params.get("lang")
     return param if is_lang(param) else DEFAULT_LANG
+
+
+def batch() -> int | None:
+    """The batch whose data the pages compute from (the sidebar's choice); None: the current data."""
+    value = st.session_state.get(KEY_BATCH)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _batch_param(text: str | None) -> int:
+    """``?batch=5`` → 5; anything else (absent, not a positive number) → 0, the current data."""
+    return int(text) if text is not None and text.isdigit() and int(text) > 0 else 0
 
 
 def tr(key: str, **params: object) -> str:
@@ -66,6 +80,7 @@ def init_from_url() -> None:
     st.session_state[KEY_PROGRAM] = params.get("program")
     st.session_state[KEY_CURATOR] = params.get("curator")
     st.session_state[KEY_PROJECTS] = params.get_all("project")
+    st.session_state[KEY_BATCH] = _batch_param(params.get("batch"))
     st.session_state["pmo_initialised"] = True
 
 
@@ -79,6 +94,7 @@ def current() -> View:
             curator=st.session_state.get(KEY_CURATOR) or None,
             project_ids=tuple(projects) if projects else None,
         ),
+        batch=batch(),
     )
 
 
@@ -93,6 +109,8 @@ def sync_url(view: View, **extra: str | None) -> None:
         wanted["curator"] = view.filters.curator
     if view.filters.project_ids:
         wanted["project"] = list(view.filters.project_ids)
+    if view.batch is not None:
+        wanted["batch"] = str(view.batch)
     for k, v in extra.items():
         if v:
             wanted[k] = v
@@ -108,8 +126,10 @@ def link_params(view: View, **extra: str) -> dict[str, str | list[str]]:
     out: dict[str, str | list[str]] = {"lang": view.lang}
     if view.as_of != today():
         out["as_of"] = view.as_of.isoformat()
+    if view.batch is not None:
+        out["batch"] = str(view.batch)
     out.update(extra)
     return out
 
 
-__all__ = ["LANGS", "View", "current", "init_from_url", "lang", "sync_url", "tr"]
+__all__ = ["LANGS", "View", "batch", "current", "init_from_url", "lang", "sync_url", "tr"]

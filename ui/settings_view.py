@@ -380,7 +380,7 @@ def holidays_preview(days: pd.DataFrame, as_of: dt.date, lang: str) -> None:
     frame = pd.DataFrame(rows, columns=["day", "name", "kind"]).sort_values("day", kind="stable")
     frame["day"] = pd.to_datetime(frame["day"])
     frame["weekday"] = (frame["day"].dt.day_of_week + 1).astype(str)
-    settings = settings_mod.load(data.cursor())
+    settings = settings_mod.load(data.live_cursor())
     working = kz_calendar.for_settings(settings).count(start, end)
     st.caption(tr("settings.cal.working_days", year=year, count=working))
     table(

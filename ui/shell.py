@@ -1,4 +1,5 @@
-"""The frame around every page: the sidebar (language, as-of date, filters) and the empty state."""
+"""The frame around every page: the sidebar (language, as-of date, filters, the data as of a batch)
+and the empty state."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from . import auth, data, widgets
 from .session import (
     KEY_AS_OF,
     KEY_AS_OF_CHOSEN,
+    KEY_BATCH,
     KEY_CURATOR,
     KEY_LANG,
     KEY_PROGRAM,
@@ -36,7 +38,8 @@ ROUTER = Path(__file__).resolve().parents[1] / "app.py"
 SHELL_DRAWN = "_pmo_shell_drawn"
 
 
-SIDEBAR_KEYS: Final = (KEY_LANG, KEY_AS_OF, KEY_PROGRAM, KEY_CURATOR, KEY_PROJECTS)
+SIDEBAR_KEYS: Final = (KEY_LANG, KEY_AS_OF, KEY_PROGRAM, KEY_CURATOR, KEY_PROJECTS, KEY_BATCH)
+CURRENT: Final = 0  # the "current data" choice of the batch box
 
 
 def _restore() -> None:
@@ -68,6 +71,9 @@ def sidebar(actor: Actor) -> View:
     """Render the shared sidebar and return what the user is looking at."""
     init_from_url()
     _restore()
+    history = store.batch_rows(data.live_cursor())
+    if st.session_state.get(KEY_BATCH) not in (CURRENT, *(b["batch_id"] for b in history)):
+        st.session_state[KEY_BATCH] = CURRENT  # a link from another store: its batch is not ours
     _demo_date()
     with st.sidebar:
         auth.sidebar_user(actor)
@@ -80,6 +86,8 @@ def sidebar(actor: Actor) -> View:
             min_value=dt.date(2015, 1, 1),
             max_value=dt.date(2035, 12, 31),
         )
+        if history:
+            _batch_choice(history)
         if not data.is_empty():
             st.caption(tr("side.filters"))
             _choice(tr("side.program"), data.options("program", "projects"), KEY_PROGRAM)
@@ -103,6 +111,26 @@ def sidebar(actor: Actor) -> View:
 ALL: Final = ""  # the "all" choice of a filter (None would read as "nothing chosen" to Streamlit)
 
 
+def _batch_choice(history: list[dict[str, object]]) -> None:
+    """The data the pages compute from: the current data, or as it stood right after a batch
+    (every batch, the rolled-back ones too, newest first, with its time, user and files)."""
+    labels: dict[object, str] = {CURRENT: tr("as_of_batch.current")}
+    for b in history:
+        when = f"{b['imported_at']:%d.%m.%Y %H:%M}"
+        label = tr("as_of_batch.option", batch=b["batch_id"], when=when, user=b["user_name"])
+        if b["status"] != "applied":
+            label += " · " + tr("as_of_batch.rolled_back")
+        labels[b["batch_id"]] = f"{label} · {b['file_name']}"
+    widgets.selectbox(
+        st,
+        tr("as_of_batch.label"),
+        list(labels),
+        key=KEY_BATCH,
+        format_func=labels.__getitem__,
+        help=tr("as_of_batch.help"),
+    )
+
+
 def _choice(label: str, values: list[str], key: str) -> None:
     if st.session_state.get(key) not in (ALL, *values):
         st.session_state[key] = ALL
@@ -111,7 +139,7 @@ def _choice(label: str, values: list[str], key: str) -> None:
 
 
 def _data_caption() -> None:
-    batches = store.batches(data.cursor())
+    batches = store.batches(data.live_cursor())  # the store's own version, whatever batch is shown
     applied = batches[batches["status"] == "applied"]
     if applied.empty:
         st.caption(tr("side.no_imports"))
@@ -141,9 +169,10 @@ def frame(actor: Actor) -> View:
     return view
 
 
-def page(title_key: str, *, titled: bool = True) -> View:
+def page(title_key: str, *, titled: bool = True, live: bool = False) -> View:
     """A page's start: the title and the as-of date (unless not ``titled``: the meeting's presenter
-    view), after the router has drawn the sidebar.
+    view), after the router has drawn the sidebar. A ``live`` page (Upload, Settings, Audit) works
+    on the current data whatever batch the sidebar names, and says so.
 
     With a ``pages/`` folder Streamlit may run a page script without the router (a direct link on a
     freshly started server; AppTest's reruns): then the page runs the router, which runs this page
@@ -153,7 +182,7 @@ def page(title_key: str, *, titled: bool = True) -> View:
         st.stop()
     view = current()
     if titled:
-        header(title_key, view)
+        header(title_key, view, live=live)
     return view
 
 
@@ -175,11 +204,15 @@ COMPACT_CSS: Final = """<style>
 </style>"""
 
 
-def header(title_key: str, view: View) -> None:
+def header(title_key: str, view: View, *, live: bool = False) -> None:
     """The page's title and one line under it: the as-of date, and whether this is the demo
-    portfolio at its own date or open demo mode."""
+    portfolio at its own date or open demo mode; when the sidebar names a batch, a note that the
+    data is as it stood right after it (or, on a ``live`` page, that this page shows the current
+    data)."""
     st.html(COMPACT_CSS)
     st.title(tr(title_key))
+    if view.batch is not None:
+        _batch_note(live)
     parts, help_texts = [tr("common.as_of_note", date=f"{view.as_of:%d.%m.%Y}")], []
     if store.demo_as_of(data.cursor()) == view.as_of:
         parts.append(tr("common.demo_short"))
@@ -188,3 +221,16 @@ def header(title_key: str, view: View) -> None:
         parts.append(tr("auth.open_line"))
         help_texts.append(tr("auth.open_banner"))
     st.caption(" · ".join(parts), help="\n\n".join(help_texts) or None)
+
+
+def _batch_note(live: bool) -> None:
+    """Say that the figures are not the current data: the batch and when it was imported."""
+    shown = store.data_batch(data.cursor())
+    if shown is None:
+        return
+    batch_id, imported = shown
+    if live:
+        st.info(tr("as_of_batch.live_page", batch=batch_id), icon=":material/info:")
+    else:
+        when = f"{imported:%d.%m.%Y %H:%M}"
+        st.warning(tr("as_of_batch.header", batch=batch_id, when=when), icon=":material/history:")

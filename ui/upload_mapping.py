@@ -169,7 +169,7 @@ def _grids(loaded: Loaded) -> list[Grid]:
     memo: dict[str, list[Grid]] = st.session_state.setdefault(K_GRIDS, {})
     digest = hashlib.sha256(loaded.data).hexdigest()
     if digest not in memo:
-        grids = sandbox.run(read_grids, loaded, file=loaded.name, limits=import_limits(data.cursor()))
+        grids = sandbox.run(read_grids, loaded, file=loaded.name, limits=import_limits(data.live_cursor()))
         while len(memo) >= 2:
             memo.pop(next(iter(memo)))
         memo[digest] = grids

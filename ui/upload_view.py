@@ -112,7 +112,7 @@ def _uploader_words(limit_mb: float) -> None:
 
 def uploaded_files() -> list[Loaded]:
     """The uploader; its key changes after a write so it starts empty for the next files."""
-    _uploader_words(import_limits(data.cursor()).file_mb)
+    _uploader_words(import_limits(data.live_cursor()).file_mb)
     gen = st.session_state.setdefault(K_GEN, 0)
     got = st.file_uploader(
         tr("upload.uploader"),
@@ -146,7 +146,7 @@ def plan_for(files: Sequence[Loaded], actor: Actor, mapping: SheetSource | None 
     if key not in plans:
         try:
             with st.spinner(tr("upload.checking")):
-                plan = prepare(data.cursor(), files, mapping=mapping, actor=actor)
+                plan = prepare(data.live_cursor(), files, mapping=mapping, actor=actor)
         except Exception:  # bad input never crashes the page; the importer turns known faults into issues
             log.exception("checking an upload failed")
             st.warning(tr("upload.check_failed"), icon=":material/error:")
@@ -360,7 +360,7 @@ HISTORY_COLS = [
 def history(actor: Actor) -> None:
     """Every batch, newest first, and (for those who may) the rollback of an applied one."""
     st.subheader(tr("upload.history_title"))
-    batches = store.batches(data.cursor())
+    batches = store.batches(data.live_cursor())
     if batches.empty:
         st.caption(tr("cli.no_batches"))
         return
