@@ -139,14 +139,19 @@ def batch_before(con: duckdb.DuckDBPyConnection, m: int) -> int:
 
 
 def _connection_at_batch(path: str | Path, n: int, *, wait: float | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory store as it stood after batch ``n`` (``batches_in_force``): for each table the
-    latest version of each key among those batches, with the settings, calendar and overrides of
-    today. Raises ``BatchUnknown``.
-
-    A stand-in until ``loaders.store.snapshot_at_batch(path, n)`` exists: swap the body for it."""
+    """An in-memory store as it stood after batch ``n``: ``store.snapshot(batch=n)`` (the data of
+    the batches in force then, with the settings, calendar and overrides as they stood; README,
+    "The data as it stood right after a batch"). Batch 0 is the store before any import: no rows,
+    today's settings. Raises ``BatchUnknown``."""
     import duckdb
 
     from loaders import store
+
+    if n > 0:
+        try:
+            return store.snapshot(path, batch=n, wait=wait or 0.0)[1]
+        except store.BatchUnknown as exc:
+            raise BatchUnknown(n) from exc
 
     mem = duckdb.connect(":memory:")
     try:
