@@ -311,6 +311,46 @@ class Deck:
             slide, self.tr("meeting.office"), Inches(0.8), Inches(5.4), Inches(11.7), Inches(0.6), size=16, color=GREY
         )
 
+    DIGEST_ROWS: Final = 14
+
+    def digest_slide(self, data: Mapping[str, Any]) -> None:
+        """Since the last review: the changes worst first (the first ``DIGEST_ROWS``; the pack's
+        sheet has them all), each with its direction in words and a light fill."""
+        from .digest_text import change_row
+
+        start = f"{dt.date.fromisoformat(data['from']['as_of']):%d.%m.%Y}"
+        end = f"{dt.date.fromisoformat(data['to']['as_of']):%d.%m.%Y}"
+        slide = self.slide(self.tr("digest.span", start=start, end=end))
+        changes = list(data["changes"])
+        counts = {d: sum(1 for c in changes if c["direction"] == d) for d in ("worse", "moved", "better")}
+        line = " · ".join(f"{self.tr(f'digest.col.{d}')}: {self.num(n)}" for d, n in counts.items())
+        self.text(slide, line, Inches(0.4), Inches(0.92), Inches(12.5), Inches(0.35), size=12, color=GREY)
+        if not changes:
+            self.text(slide, self.tr("digest.nothing"), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.5), size=14)
+            return
+        keys = ("project", "direction", "kind", "item", "before", "after", "note")
+        rows: list[list[str]] = [[self.tr(f"digest.col.{k}") for k in keys]]
+        fills: dict[tuple[int, int], str] = {}
+        for i, c in enumerate(changes[: self.DIGEST_ROWS], start=1):
+            shown = change_row(c, self.lang)
+            rows.append([_cut(shown[k], 60 if k == "note" else 28) for k in keys])
+            fills[(i, 1)] = DIGEST_FILL[c["direction"]]
+        self.table(
+            slide, rows, Inches(0.4), Inches(1.35), [0.7, 1.1, 2.1, 1.9, 1.3, 1.3, 4.1], size=9, fills=fills, row_h=0.36
+        )
+        more = len(changes) - self.DIGEST_ROWS
+        if more > 0:
+            self.text(
+                slide,
+                self.tr("digest.more", count=self.num(more)),
+                Inches(0.4),
+                Inches(6.75),
+                Inches(12.5),
+                Inches(0.3),
+                size=10,
+                color=GREY,
+            )
+
     def summary_slide(self, pack: MeetingPack, heatmap: pd.DataFrame) -> None:
         s, b = pack.summary, pack.summary_before
         slide = self.slide(self.tr("meeting.summary"))
@@ -722,6 +762,10 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+#: a change's direction as a light fill behind its word (never colour alone)
+DIGEST_FILL: Final = {"worse": "FFCDD2", "moved": "FFF3C4", "better": "C8E6C9"}
+
+
 def build(
     pack: MeetingPack,
     agenda: pd.DataFrame,
@@ -732,6 +776,7 @@ def build(
     thresholds: tuple[float, float] = (15, 5),
     status: pd.DataFrame | None = None,
     data_batch: tuple[int, dt.datetime] | None = None,
+    digest: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The deck: title, summary, agenda, then one slide per team in the agenda's order.
 
@@ -742,6 +787,8 @@ def build(
     deck.thresholds = thresholds
     deck.title_slide()
     deck.summary_slide(pack, heatmap)
+    if digest is not None:
+        deck.digest_slide(digest)
     deck.agenda_slides(agenda, minutes)
     for i, b in enumerate(pack.briefs, start=1):
         deck.project_slide(b, i, len(pack.briefs))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import duckdb
 import pandas as pd
@@ -20,11 +20,13 @@ from i18n import has, t
 from loaders import store
 from metrics import settings as settings_mod
 from metrics.agenda import Order, agenda, quarter_teams
-from metrics.common import Filters
+from metrics.common import Filters, previous_quarter_end
+from metrics.digest import digest, to_json
 from metrics.meeting import MeetingPack, meeting_pack
 from metrics.report import Picture, picture
 
 from . import deck, excel
+from .digest_text import change_row
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Quarter:
     minutes: int
     thresholds: tuple[float, float]
     data_batch: tuple[int, dt.datetime] | None = None  # the batch the data stands at, its import time
+    #: what changed since the previous quarter end (``metrics.digest.to_json``): the deck's slide
+    #: "Since the last review" and the pack's sheet
+    digest: dict[str, Any] | None = None
 
 
 def prepare(
@@ -57,7 +62,8 @@ def prepare(
     )
     pack = meeting_pack(con, quarter_end, list(plan["project_id"]), filters, settings)
     thresholds = (settings.risk_high_min_score, settings.risk_medium_min_score)
-    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds, store.data_batch(con))
+    since = to_json(digest(con, previous_quarter_end(quarter_end), con, quarter_end, filters, settings), filters)
+    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds, store.data_batch(con), since)
 
 
 def pptx(q: Quarter, lang: str) -> bytes:
@@ -71,6 +77,7 @@ def pptx(q: Quarter, lang: str) -> bytes:
         thresholds=q.thresholds,
         status=q.picture.status,
         data_batch=q.data_batch,
+        digest=q.digest,
     )
 
 
@@ -254,7 +261,32 @@ def xlsx(q: Quarter, lang: str) -> bytes:
             formats={"planned": WHOLE, "spent": WHOLE},  # thousands of tenge
         ),
     ]
+    if q.digest is not None:
+        sheets.append(digest_sheet(q.digest, lang))
     return excel.workbook(sheets)
+
+
+DIGEST_COLUMNS: Final = ("project", "direction", "kind", "item", "before", "after", "note")
+
+
+def digest_sheet(data: dict[str, Any], lang: str) -> excel.Sheet:
+    """Every change since the previous quarter end, worst first, in words (``exports.digest_text``)."""
+    rows = pd.DataFrame([change_row(c, lang) for c in data["changes"]], columns=list(DIGEST_COLUMNS))
+    start = f"{dt.date.fromisoformat(data['from']['as_of']):%d.%m.%Y}"
+    end = f"{dt.date.fromisoformat(data['to']['as_of']):%d.%m.%Y}"
+    colours = {t(f"digest.direction.{d}", lang): fill for d, fill in DIRECTION_FILL.items()}
+    return excel.Sheet(
+        t("digest.title", lang),
+        rows,
+        {c: t(f"digest.col.{c}", lang) for c in DIGEST_COLUMNS},
+        title=t("digest.span", lang, start=start, end=end),
+        note=t("digest.nothing", lang) if rows.empty else None,
+        fills={"direction": colours},
+    )
+
+
+#: light fills of a change's direction (its word is in the cell: never colour alone)
+DIRECTION_FILL: Final = {"worse": "#FFCDD2", "moved": "#FFF3C4", "better": "#C8E6C9"}
 
 
 def _reason(code: str, lang: str) -> str:

@@ -67,12 +67,12 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
     prs = Presentation(io.BytesIO(quarterly.pptx(quarter, lang)))
     n = len(quarter.pack.briefs)
     assert n == len(quarter.agenda) == 10
-    assert len(prs.slides) == 3 + n  # title, summary, agenda (one slide for ten teams), a slide per team
+    assert len(prs.slides) == 4 + n  # title, summary, since the last review, agenda (one for ten teams), teams
     assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))  # 16:9
     slides = list(prs.slides)
     assert t("meeting.title", lang) in texts(slides[0])
     assert texts(slides[1])[0] == t("meeting.summary", lang)
-    assert texts(slides[2])[0] == t("meeting.agenda", lang)
+    assert texts(slides[3])[0] == t("meeting.agenda", lang)
 
     # summary: the RAG chart is a native chart whose data are the metric's counts
     (rag_chart,) = charts(slides[1])
@@ -91,7 +91,7 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
 
     # agenda: the teams in order, red first, RAG cells coloured; a team without a RAG (not in
     # planning or execution on the quarter end) shows its stage
-    (agenda,) = tables(slides[2])
+    (agenda,) = tables(slides[3])
     stage = dict(zip(quarter.picture.status["project_id"], quarter.picture.status["lifecycle"], strict=True))
     for row, item in enumerate(quarter.agenda.itertuples(), start=1):
         assert agenda.cell(row, 1).text == item.start
@@ -107,7 +107,7 @@ def test_deck_structure_and_content(quarter: quarterly.Quarter, lang: str) -> No
     assert quarter.agenda["rag"].isna().any()  # the demo has such teams (P08 in initiation, P13 suspended)
 
     # one slide per team, same content as the brief
-    for slide, brief in zip(slides[3:], quarter.pack.briefs, strict=True):
+    for slide, brief in zip(slides[4:], quarter.pack.briefs, strict=True):
         assert texts(slide)[0].startswith(brief.project_id)
         kpi_charts = charts(slide)
         if brief.indicators.empty:
@@ -180,7 +180,7 @@ def test_excel_pack(quarter: quarterly.Quarter, lang: str) -> None:
     expected = [
         t(f"meeting.pack_sheet_{k}", lang) for k in ("agenda", "status", "kpi", "risks", "load", "overdue", "budget")
     ]
-    assert wb.sheetnames == expected
+    assert wb.sheetnames == [*expected, t("digest.title", lang)[:31]]
     status = wb[t("meeting.pack_sheet_status", lang)]
     assert status.cell(1, 1).value == t("col.projects.project_id", lang)
     assert status.auto_filter.ref and status.freeze_panes == "A2"
@@ -195,6 +195,30 @@ def test_excel_pack(quarter: quarterly.Quarter, lang: str) -> None:
     assert agenda.cell(1, 1).value == t("meeting.agenda", lang)
     assert agenda.cell(3, 4).value == t("col.projects.project_id", lang)  # title, a blank row, the header
     assert agenda.cell(4, 4).value == quarter.agenda.iloc[0]["project_id"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_since_the_last_review_in_the_deck_and_the_pack(quarter: quarterly.Quarter, lang: str) -> None:
+    """The deck's third slide lists the changes since 30.06.2026, worst first, each direction in
+    words; the pack's last sheet has every change, the same words."""
+    assert quarter.digest is not None
+    changes = quarter.digest["changes"]
+    assert len(changes) > 14 and changes[0]["direction"] == "worse"
+    prs = Presentation(io.BytesIO(quarterly.pptx(quarter, lang)))
+    slide = prs.slides[2]
+    assert texts(slide)[0] == t("digest.span", lang, start="30.06.2026", end="30.09.2026")
+    (table,) = tables(slide)
+    assert len(table.rows) == 1 + 14
+    assert table.cell(1, 1).text == t("digest.direction.worse", lang)
+    assert fill_hex(table.cell(1, 1)) == deck.DIGEST_FILL["worse"]
+    assert any(t("digest.more", lang, count=len(changes) - 14).split(" ")[0] in x for x in texts(slide))
+    wb = openpyxl.load_workbook(io.BytesIO(quarterly.xlsx(quarter, lang)))
+    sheet = wb[t("digest.title", lang)[:31]]
+    cells = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    header = cells.index(next(r for r in cells if r[0] == t("digest.col.project", lang)))
+    body = cells[header + 1 :]
+    assert len(body) == len(changes)
+    assert [r[1] for r in body] == [t(f"digest.direction.{c['direction']}", lang) for c in changes]
 
 
 def test_formula_like_text_is_neutralised(tmp_path: Path) -> None:
@@ -228,7 +252,7 @@ def test_cli_export(demo_store: Path, tmp_path: Path) -> None:
             == 0
         )
         assert out.stat().st_size > 10_000
-    assert len(Presentation(str(tmp_path / "pack.pptx")).slides) == 13
+    assert len(Presentation(str(tmp_path / "pack.pptx")).slides) == 14
     with pytest.raises(SystemExit) as exit_:
         main(
             ["export", "pptx", str(tmp_path / "x.pptx"), "--db", str(demo_store), "--quarter", "2026-Q5"],
@@ -243,7 +267,7 @@ def test_deck_of_a_quarter_without_projects(tmp_path: Path) -> None:
     )
     q = quarterly.prepare(con, Q3)
     prs = Presentation(io.BytesIO(quarterly.pptx(q, "kk")))
-    assert len(prs.slides) == 3  # title, summary, an empty agenda
+    assert len(prs.slides) == 4  # title, summary, nothing changed, an empty agenda
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,7 +350,7 @@ def test_a_completed_project_shows_its_stage_and_final_result_not_a_rag(quarter2
     assert result in shown
     assert {"kk": "2 индикатордың 1 орындалды", "ru": "достигнуто — 1 из 2", "en": "1 of 2 indicators"}[lang] in result
     # the agenda says the same
-    (agenda,) = tables(list(prs.slides)[2])
+    (agenda,) = tables(list(prs.slides)[3])
     row = next(i for i in range(1, len(agenda.rows)) if agenda.cell(i, 3).text.startswith("P10"))
     assert agenda.cell(row, 5).text == t("enum.project_status.completed", lang)
     # the RAG counts are those of the projects in planning or execution only
@@ -342,7 +366,7 @@ def test_deck_charts_carry_number_formats(quarter: quarterly.Quarter) -> None:
     (rag_chart,) = charts(list(prs.slides)[1])
     assert rag_chart.plots[0].data_labels.number_format == deck.COUNT_FORMAT
     assert not rag_chart.plots[0].data_labels.number_format_is_linked
-    kpi = next(c for s in list(prs.slides)[3:] for c in charts(s))
+    kpi = next(c for s in list(prs.slides)[4:] for c in charts(s))
     assert kpi.value_axis.tick_labels.number_format == deck.SHARE_FORMAT
 
 
@@ -352,7 +376,8 @@ NUMBER_AS_TEXT = re.compile(r"[-+]?\d[\d \u00a0]*(?:[.,]\d+)?\s?%?")
 @pytest.mark.parametrize("lang", LANGS)
 def test_excel_pack_numbers_are_numeric_cells_with_number_formats(quarter: quarterly.Quarter, lang: str) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(quarterly.xlsx(quarter, lang)))
-    for ws in wb.worksheets:
+    # the digest's sheet tells each change in words ("75,5% → 70%", "980 000 → 1 000 000"): text
+    for ws in [w for w in wb.worksheets if w.title != t("digest.title", lang)[:31]]:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):
