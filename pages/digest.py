@@ -4,6 +4,7 @@
 import streamlit as st
 
 from i18n import numbers
+from loaders import store
 from metrics.common import previous_quarter_end
 from ui import data, shell
 from ui import digest_view as dv
@@ -15,15 +16,59 @@ if shell.empty_state():
     st.stop()
 
 st.caption(tr("digest.intro"))
-left, right, _ = st.columns([1, 1, 2])
-then = left.date_input(
-    tr("digest.from"), value=previous_quarter_end(view.as_of), key="digest_from", format="DD.MM.YYYY"
+modes = {"dates": tr("digest.mode_dates"), "batches": tr("digest.mode_batches")}
+mode = (
+    st.segmented_control(
+        tr("digest.mode"), list(modes), key="digest_mode", default="dates", format_func=modes.__getitem__
+    )
+    or "dates"
 )
-now = right.date_input(tr("digest.to"), value=view.as_of, key="digest_to", format="DD.MM.YYYY")
-if then >= now:
-    st.warning(tr("digest.order"))
-    st.stop()
-result = data.cached("digest", dv.compute, then, now, view.filters)
+left, right, _ = st.columns([1, 1, 2])
+if mode == "dates":
+    then = left.date_input(
+        tr("digest.from"), value=previous_quarter_end(view.as_of), key="digest_from", format="DD.MM.YYYY"
+    )
+    now = right.date_input(tr("digest.to"), value=view.as_of, key="digest_to", format="DD.MM.YYYY")
+    if then >= now:
+        st.warning(tr("digest.order"))
+        st.stop()
+    result = data.cached("digest", dv.compute, then, now, view.filters)
+else:
+    history = [b for b in store.batch_rows(data.live_cursor()) if b["status"] == "applied"]
+    if not history:
+        st.info(tr("digest.no_batches"))
+        st.stop()
+    names = {int(str(b["batch_id"])): dv.batch_label(b) for b in history}
+    ids = list(names)  # newest first
+    current = tr("as_of_batch.current")  # made in this run (a format function reads it later)
+    choices: list[int] = ids
+    first: int = left.selectbox(
+        tr("digest.from_batch"),
+        choices,
+        index=min(1, len(ids) - 1),
+        key="digest_from_batch",
+        format_func=lambda b: names[b],
+    )
+    targets: list[int | None] = [None, *ids]
+    last: int | None = right.selectbox(
+        tr("digest.to_batch"),
+        targets,
+        key="digest_to_batch",
+        format_func=lambda b: current if b is None else names[b],
+    )
+    if last is not None and last <= first:
+        st.warning(tr("digest.order_batches"))
+        st.stop()
+    result = data.memo(
+        "digest.batches",
+        lambda: dv.compute_batches(
+            data.connection_at(first), first, data.connection_at(last), last, view.as_of, view.filters
+        ),
+        first,
+        last,
+        view.as_of,
+        view.filters,
+    )
 pp = numbers.plain(result["kpi_threshold_pp"], lang())
 st.caption(tr("digest.threshold", pp=pp))
 count = dv.counts(result)

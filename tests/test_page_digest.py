@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from i18n import t
 from loaders import store
 from metrics.digest import digest
@@ -50,3 +52,29 @@ def test_a_shorter_span_and_the_dates_in_order(demo_db: Path) -> None:
     assert len(at.dataframe[-1].value) == len(want.changes) < len(quarter.changes)
     at.date_input(key="digest_from").set_value(D(2026, 10, 1)).run()
     assert at.warning[0].value == t("digest.order", "en")
+
+
+def test_what_an_upload_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two uploads: the second moves P1's passport end date. Compared by uploads, the page shows
+    the move with the days; compared by dates over the current data it cannot (one version)."""
+    from loaders import template
+    from loaders.importer import import_files
+    from loaders.reader import Loaded
+    from tests.builders import as_user, make_store, project
+
+    path = tmp_path / "two.duckdb"
+    con = make_store(path, {"projects": [project("P1")]})
+    wb = template.build("en")
+    template.fill(wb, "projects", [project("P1", end_date=D(2027, 6, 30))], "en")
+    _, batch = import_files(con, [Loaded("second.xlsx", template.to_bytes(wb))], actor=as_user("coordinator"))
+    con.close()
+    assert batch == 2
+    monkeypatch.setenv("PMO_DB", str(path))
+    at = open_page("digest", lang="ru", as_of="2026-09-30")
+    at.segmented_control(key="digest_mode").set_value("batches").run()
+    assert errors(at) == []
+    assert at.selectbox(key="digest_from_batch").value == 1
+    changes = at.dataframe[-1].value
+    row = changes[changes[t("digest.col.kind", "ru")] == t("digest.kind.passport_date", "ru")].iloc[0]
+    assert (row[t("digest.col.before", "ru")], row[t("digest.col.after", "ru")]) == ("31.12.2026", "30.06.2027")
+    assert row[t("digest.col.direction", "ru")] == f"▼ {t('digest.direction.worse', 'ru')}"

@@ -120,6 +120,14 @@ def _view() -> tuple[int, int | None, duckdb.DuckDBPyConnection]:
         return live.version, None, live.con
 
 
+def connection_at(batch_id: int | None) -> duckdb.DuckDBPyConnection:
+    """The current data (None) or the store as it stood right after ``batch_id`` (cached); raises
+    ``store.BatchUnknown``. For comparing two states (the "Since the last review" page)."""
+    live = _current()
+    assert live.con is not None
+    return live.con if batch_id is None else _at_batch(live.path, live.version, batch_id)
+
+
 def snapshot() -> tuple[int, duckdb.DuckDBPyConnection]:
     """The data version and the snapshot connection of this rerun (taken together): the current
     data, or the data as it stood right after the batch the sidebar names."""

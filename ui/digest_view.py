@@ -43,6 +43,16 @@ def compute(con: Any, then: dt.date, now: dt.date, filters: Filters) -> dict[str
     return to_json(digest(con, then, con, now, filters))
 
 
+def compute_batches(
+    con_then: Any, batch_then: int, con_now: Any, batch_now: int | None, as_of: dt.date, filters: Filters
+) -> dict[str, Any]:
+    """The digest between the store after two batches (``None``: the current data), at one date:
+    what those uploads changed."""
+    return to_json(
+        digest(con_then, as_of, con_now, as_of, filters), filters, batch_then=batch_then, batch_now=batch_now
+    )
+
+
 def changes_frame(data: dict[str, Any], language: str | None = None) -> pd.DataFrame:
     language = language or lang()
     rows = []
@@ -75,3 +85,10 @@ def counts(data: dict[str, Any]) -> dict[str, int]:
     for c in data["changes"]:
         out[c["direction"]] += 1
     return out
+
+
+def batch_label(b: dict[str, Any]) -> str:
+    """``5 · 01.10.2026 10:00 · coordinator · q3.xlsx``: a batch as the user recognises it."""
+    when = b["imported_at"]
+    shown = f"{when:%d.%m.%Y %H:%M}" if hasattr(when, "strftime") else str(when)
+    return f"{b['batch_id']} · {shown} · {b['user_name']} · {b['file_name']}"[:90]
