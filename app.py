@@ -20,7 +20,8 @@ navigation = st.navigation(
     {
         tr(group): [st.Page(p.path, title=tr(p.title), icon=p.icon, default=p.default) for p in pages]
         for group, pages in pages_for(actor).items()
-    }
+    },
+    expanded=True,  # every page the role opens is listed (Streamlit folds all past the tenth)
 )
 frame(actor)
 navigation.run()
