@@ -26,7 +26,20 @@ from loaders.access import open_demo
 from loaders.importer import import_files
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "kpi", "risks", "overdue", "passport", "meeting_load", "budget", "meeting", "upload", "settings")
+PAGES = (
+    "overview",
+    "digest",
+    "kpi",
+    "risks",
+    "overdue",
+    "roadmaps",
+    "passport",
+    "meeting_load",
+    "budget",
+    "meeting",
+    "upload",
+    "settings",
+)
 TARGET_MS = 150
 
 
