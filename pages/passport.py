@@ -135,6 +135,7 @@ pv.fields_table(
 )
 
 st.subheader(tr("history.title"))
-pv.history(data.history(pid), pid, stem)
+with st.expander(tr("history.show"), icon=":material/history:"):  # long after the first upload: folded
+    pv.history(data.history(pid), pid, stem)
 
 paper.show(sheets)  # the same pages as the PDF, for the browser's printing (hidden on screen)
