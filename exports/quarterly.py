@@ -9,8 +9,9 @@ reader's own regional format; the deck writes numbers as text through ``i18n.num
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import duckdb
@@ -24,6 +25,7 @@ from metrics.common import Filters, previous_quarter_end
 from metrics.digest import digest, to_json
 from metrics.meeting import MeetingPack, meeting_pack
 from metrics.report import Picture, picture
+from metrics.settings import Settings
 
 from . import deck, excel
 from .digest_text import change_row
@@ -40,9 +42,31 @@ class Quarter:
     minutes: int
     thresholds: tuple[float, float]
     data_batch: tuple[int, dt.datetime] | None = None  # the batch the data stands at, its import time
-    #: what changed since the previous quarter end (``metrics.digest.to_json``): the deck's slide
-    #: "Since the last review" and the pack's sheet
-    digest: dict[str, Any] | None = None
+    #: where ``since_last_review`` computes from: the connection and filters of ``prepare``
+    source: tuple[duckdb.DuckDBPyConnection, Filters | None, Settings] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _since: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def since_last_review(self) -> dict[str, Any] | None:
+        """What changed from the previous quarter end to the quarter end (``metrics.digest.to_json``):
+        the deck's slide "Since the last review" and the pack's sheet. Computed when first asked
+        (the meeting page's agenda does not need it; a download does), once, from ``prepare``'s
+        connection: ask while it is open."""
+        if self.source is None:
+            return None
+        with self._lock:
+            if "json" not in self._since:
+                con, filters, settings = self.source
+                cursor = con.cursor()  # a connection is not shared between threads: a cursor each
+                try:
+                    before = previous_quarter_end(self.quarter_end)
+                    found = digest(cursor, before, cursor, self.quarter_end, filters, settings)
+                    self._since["json"] = to_json(found, filters)
+                finally:
+                    cursor.close()
+            return self._since["json"]
 
 
 def prepare(
@@ -62,8 +86,7 @@ def prepare(
     )
     pack = meeting_pack(con, quarter_end, list(plan["project_id"]), filters, settings)
     thresholds = (settings.risk_high_min_score, settings.risk_medium_min_score)
-    since = to_json(digest(con, previous_quarter_end(quarter_end), con, quarter_end, filters, settings), filters)
-    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds, store.data_batch(con), since)
+    return Quarter(quarter_end, pic, plan, pack, minutes, thresholds, store.data_batch(con), (con, filters, settings))
 
 
 def pptx(q: Quarter, lang: str) -> bytes:
@@ -77,7 +100,7 @@ def pptx(q: Quarter, lang: str) -> bytes:
         thresholds=q.thresholds,
         status=q.picture.status,
         data_batch=q.data_batch,
-        digest=q.digest,
+        digest=q.since_last_review(),
     )
 
 
@@ -261,8 +284,9 @@ def xlsx(q: Quarter, lang: str) -> bytes:
             formats={"planned": WHOLE, "spent": WHOLE},  # thousands of tenge
         ),
     ]
-    if q.digest is not None:
-        sheets.append(digest_sheet(q.digest, lang))
+    since = q.since_last_review()
+    if since is not None:
+        sheets.append(digest_sheet(since, lang))
     return excel.workbook(sheets)
 
 

@@ -156,6 +156,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             from exports import quarterly
 
             q = quarterly.prepare(src, args.quarter, filters=filters, order=args.order, start=args.start)
+            q.since_last_review()  # while the store is open: the deck's and the pack's digest
         detail = _scope(
             args, quarter=args.quarter.isoformat(), lang=args.lang, program=args.program, file=args.out.name
         )
