@@ -176,6 +176,8 @@ def run(fn: Callable[..., T], *args: Any, file: str, limits: Limits) -> T:
                     data, reason = None, "output"
                 break
             if not child.is_alive():
+                if receive.poll(0):  # it answered and exited between the two looks: read the answer
+                    continue
                 break
             if time.monotonic() > deadline:
                 reason = "time"
