@@ -316,14 +316,11 @@ class Deck:
     def digest_slide(self, data: Mapping[str, Any]) -> None:
         """Since the last review: the changes worst first (the first ``DIGEST_ROWS``; the pack's
         sheet has them all), each with its direction in words and a light fill."""
-        from .digest_text import change_row
+        from .digest_text import change_row, counts, span_text
 
-        start = f"{dt.date.fromisoformat(data['from']['as_of']):%d.%m.%Y}"
-        end = f"{dt.date.fromisoformat(data['to']['as_of']):%d.%m.%Y}"
-        slide = self.slide(self.tr("digest.span", start=start, end=end))
+        slide = self.slide(span_text(data, self.lang))
         changes = list(data["changes"])
-        counts = {d: sum(1 for c in changes if c["direction"] == d) for d in ("worse", "moved", "better")}
-        line = " · ".join(f"{self.tr(f'digest.col.{d}')}: {self.num(n)}" for d, n in counts.items())
+        line = " · ".join(f"{self.tr(f'digest.col.{d}')}: {self.num(n)}" for d, n in counts(data).items())
         self.text(slide, line, Inches(0.4), Inches(0.92), Inches(12.5), Inches(0.35), size=12, color=GREY)
         if not changes:
             self.text(slide, self.tr("digest.nothing"), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.5), size=14)

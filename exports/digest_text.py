@@ -5,6 +5,7 @@ Excel pack's sheet (one wording everywhere; numbers in the language's style, ``i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from i18n import has, numbers, t
@@ -126,4 +127,33 @@ def change_row(change: dict[str, Any], lang: str) -> dict[str, str]:
         "before": value_text(change, "before", lang),
         "after": value_text(change, "after", lang),
         "note": note_text(change, lang),
+    }
+
+
+DIRECTIONS = ("worse", "moved", "better")
+
+
+def counts(data: Mapping[str, Any]) -> dict[str, int]:
+    """How many changes went each way: ``{"worse": 25, "moved": 6, "better": 25}``."""
+    out = dict.fromkeys(DIRECTIONS, 0)
+    for c in data["changes"]:
+        out[c["direction"]] += 1
+    return out
+
+
+def span_text(data: Mapping[str, Any], lang: str) -> str:
+    """ "Since the last review: 30.06.2026 → 30.09.2026" (the two points' dates)."""
+    start, end = (date_text(data[side]["as_of"]) for side in ("from", "to"))
+    return t("digest.span", lang, start=start, end=end)
+
+
+def then_now(before: str, after: str) -> str:
+    return f"{before} → {after}"
+
+
+def project_row(p: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """One project of the digest: its RAG and KPI index then → now, in words and the language's style."""
+    return {
+        "rag": then_now(rag_text(p["rag_before"], lang), rag_text(p["rag_after"], lang)),
+        "kpi": then_now(numbers.percent(p["kpi_before"], lang), numbers.percent(p["kpi_after"], lang)),
     }

@@ -28,7 +28,7 @@ from metrics.report import Picture, picture
 from metrics.settings import Settings
 
 from . import deck, excel
-from .digest_text import change_row
+from .digest_text import change_row, span_text
 
 
 @dataclass(frozen=True)
@@ -296,14 +296,12 @@ DIGEST_COLUMNS: Final = ("project", "direction", "kind", "item", "before", "afte
 def digest_sheet(data: dict[str, Any], lang: str) -> excel.Sheet:
     """Every change since the previous quarter end, worst first, in words (``exports.digest_text``)."""
     rows = pd.DataFrame([change_row(c, lang) for c in data["changes"]], columns=list(DIGEST_COLUMNS))
-    start = f"{dt.date.fromisoformat(data['from']['as_of']):%d.%m.%Y}"
-    end = f"{dt.date.fromisoformat(data['to']['as_of']):%d.%m.%Y}"
     colours = {t(f"digest.direction.{d}", lang): fill for d, fill in DIRECTION_FILL.items()}
     return excel.Sheet(
         t("digest.title", lang),
         rows,
         {c: t(f"digest.col.{c}", lang) for c in DIGEST_COLUMNS},
-        title=t("digest.span", lang, start=start, end=end),
+        title=span_text(data, lang),
         note=t("digest.nothing", lang) if rows.empty else None,
         fills={"direction": colours},
     )

@@ -3,6 +3,7 @@
 
 import streamlit as st
 
+from exports.digest_text import counts
 from i18n import numbers
 from loaders import store
 from metrics.common import previous_quarter_end
@@ -71,7 +72,7 @@ else:
     )
 pp = numbers.plain(result["kpi_threshold_pp"], lang())
 st.caption(tr("digest.threshold", pp=pp))
-count = dv.counts(result)
+count = counts(result)
 cards = st.columns(3)
 for column, key in zip(cards, ("worse", "moved", "better"), strict=True):
     column.metric(f"{dv.SIGNS[key]} {tr(f'digest.col.{key}')}", numbers.number(count[key], lang()))

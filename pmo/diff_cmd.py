@@ -201,7 +201,7 @@ def _point(point: dict[str, Any], lang: str) -> str:
 def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
     """The digest as tables for a person: the projects in the order of their worst change, then
     every change worst first. The JSON (``--format json``) is the contract; this is a view of it."""
-    from exports.digest_text import item_text, note_text, rag_text, value_text
+    from exports.digest_text import item_text, note_text, project_row, value_text
 
     start, end = _point(data["from"], lang), _point(data["to"], lang)
     print(t("digest.cli.heading", lang, start=start, end=end), file=out)
@@ -218,8 +218,7 @@ def print_table(data: dict[str, Any], lang: str, out: TextIO) -> None:
         [
             p["project_id"],
             p["project_name"],
-            f"{rag_text(p['rag_before'], lang)} → {rag_text(p['rag_after'], lang)}",
-            f"{numbers.percent(p['kpi_before'], lang)} → {numbers.percent(p['kpi_after'], lang)}",
+            *project_row(p, lang).values(),
             numbers.number(p["worse"], lang),
             numbers.number(p["moved"], lang),
             numbers.number(p["better"], lang),

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from exports.digest_text import change_row, rag_text
+from exports.digest_text import change_row, project_row
 from i18n import numbers
 from metrics.common import Filters
 from metrics.digest import digest, to_json
@@ -69,8 +69,7 @@ def projects_frame(data: dict[str, Any], language: str | None = None) -> pd.Data
         {
             "project_id": p["project_id"] or numbers.MISSING,
             "project_name": p["project_name"],
-            "rag": f"{rag_text(p['rag_before'], language)} → {rag_text(p['rag_after'], language)}",
-            "kpi": f"{numbers.percent(p['kpi_before'], language)} → {numbers.percent(p['kpi_after'], language)}",
+            **project_row(p, language),
             "worse": p["worse"],
             "moved": p["moved"],
             "better": p["better"],
@@ -78,13 +77,6 @@ def projects_frame(data: dict[str, Any], language: str | None = None) -> pd.Data
         for p in data["projects"]
     ]
     return pd.DataFrame(rows, columns=[c.name for c in PROJECT_COLS])
-
-
-def counts(data: dict[str, Any]) -> dict[str, int]:
-    out = {"worse": 0, "moved": 0, "better": 0}
-    for c in data["changes"]:
-        out[c["direction"]] += 1
-    return out
 
 
 def batch_label(b: dict[str, Any]) -> str:

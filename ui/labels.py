@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from i18n import has, numbers, t
+from exports.digest_text import reason_text
+from i18n import numbers
 
 from .session import lang
 
 
 def reason(code: str, *, language: str | None = None) -> str:
     """``activity_overdue_long:P03-A04`` → "Activity overdue more than 30 days (P03-A04)"."""
-    name, _, item = code.partition(":")
-    text = t(f"rag_reason.{name}", language or lang()) if has(f"rag_reason.{name}") else name
-    return f"{text} ({item})" if item else text
+    return reason_text(code, language or lang())
 
 
 def reasons(codes: Iterable[str] | None, *, language: str | None = None) -> str:
