@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 ## Start the dashboard on http://127.0.0.1:8501 (loads the demo portfolio into an empty store).
 ## Without accounts it opens in open demo mode (PMO_AUTH=open): for this machine only, never a network.
 run: demo chromium
-	PMO_AUTH=$${PMO_AUTH:-open} $(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
+	PMO_AUTH=$${PMO_AUTH:-open} $(BIN)/python -m ui.serve --server.headless true --server.address 127.0.0.1 --server.port 8501
 
 ## Set up and run every test, the browser test included
 test: setup chromium

@@ -1,8 +1,6 @@
 """The quarterly reporting meeting (Reg §34–35): agenda, presenter view, the meeting's decisions,
 PowerPoint, Excel and the protocol."""
 
-import datetime as dt
-
 import streamlit as st
 
 from exports import quarterly
@@ -37,8 +35,8 @@ if show is not None:
     leave()
 
 quarters = mv.quarters(view.as_of)
-st.session_state.setdefault("meeting_order", "program")
-st.session_state.setdefault("meeting_start", dt.time(10, 0))
+st.session_state.setdefault("meeting_order", mv.DEFAULT_ORDER)
+st.session_state.setdefault("meeting_start", mv.DEFAULT_START)
 top = st.columns([1.1, 1.9, 0.8])
 # format functions read labels made in this run (a widget may be redrawn after the language changed)
 quarter_names = {q: mv.quarter_name(q) for q in quarters}

@@ -18,6 +18,9 @@ from loaders.importer import import_files
 from tests.builders import as_user
 
 os.environ.setdefault("PMO_AUTH", "open")
+# the dashboard's warming of its caches (ui.warm) stays off: the tests' stores come and go by the
+# hundred; tests/test_warm.py turns it on where it is the subject
+os.environ["PMO_WARM"] = "0"
 # pytest-xdist's workers set a terminal size of their own (80 columns); the command line wraps
 # its tables to COLUMNS, so the tests start without it and set it where they mean it
 for _name in ("COLUMNS", "LINES"):

@@ -82,6 +82,18 @@ def _fresh(live: _Live, *, wait: float) -> None:
         live.stale = True  # another process is writing: keep what we have, look again next rerun
         return
     live.version, live.con, live.signature, live.stale = version, con, sig, False
+    from . import warm  # it reads through this module
+
+    warm.schedule(live.path, version, con)
+
+
+def start(path: str | None = None) -> None:
+    """Take the snapshot of the store, and so start warming its caches, before anyone asks (the
+    server calls this when it starts)."""
+    live = _live_for(path or db_path())
+    with live.lock:
+        if live.con is None:
+            _fresh(live, wait=store.busy_wait())
 
 
 def _current() -> _Live:
@@ -190,7 +202,7 @@ def write(on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckD
         _fresh(live, wait=store.busy_wait())
 
 
-@st.cache_resource(show_spinner=False, max_entries=24)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _picture(
     path: str,
     data_version: int,
@@ -207,6 +219,11 @@ def pic(as_of: dt.date, filters: Filters) -> Picture:
     """Every metric as of ``as_of`` for ``filters`` (shared, read-only frames)."""
     v, n, con = _view()
     return _picture(db_path(), v, n, as_of, filters, con)
+
+
+def warm_picture(path: str, version: int, as_of: dt.date, filters: Filters, con: duckdb.DuckDBPyConnection) -> None:
+    """``pic`` of the current data, computed ahead into its cache (``ui.warm``)."""
+    _picture(path, version, None, as_of, filters, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -227,6 +244,18 @@ def cached(name: str, fn: Callable[..., T], *args: object) -> T:
     """``fn(cursor, *args)`` cached by data version and batch (for page-specific metric calls)."""
     v, n, con = _view()
     return _cached(db_path(), v, n, name, args, fn, con)
+
+
+def warm_cached(
+    path: str,
+    version: int,
+    name: str,
+    fn: Callable[..., T],
+    args: tuple[object, ...],
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """``cached(name, fn, *args)`` of the current data, computed ahead into its cache (``ui.warm``)."""
+    _cached(path, version, None, name, args, fn, con)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -51,15 +51,24 @@ def quarter_name(day: dt.date) -> str:
     return tr("meeting.quarter", year=day.year, q=(day.month - 1) // 3 + 1)
 
 
+def prepare_quarter(
+    con: Any, quarter: dt.date, filters: Filters, order: str, project_ids: tuple[str, ...] | None, start: dt.time
+) -> quarterly.Quarter:
+    """The quarter's agenda and briefs, computed (``load`` caches it; ``ui.warm`` computes the
+    likeliest one before anyone asks)."""
+    return quarterly.prepare(con, quarter, filters=filters, order=order, project_ids=project_ids, start=start)  # type: ignore[arg-type]
+
+
+#: the agenda's order and start time when the page opens
+DEFAULT_ORDER: Final = "program"
+DEFAULT_START: Final = dt.time(10, 0)
+
+
 def load(
     quarter: dt.date, filters: Filters, order: str, project_ids: tuple[str, ...] | None, start: dt.time
 ) -> quarterly.Quarter:
     """The quarter's agenda and briefs, cached by data version."""
-
-    def compute(con: Any, q: dt.date, f: Filters, o: str, ids: tuple[str, ...] | None, s: dt.time) -> Any:
-        return quarterly.prepare(con, q, filters=f, order=o, project_ids=ids, start=s)  # type: ignore[arg-type]
-
-    q: quarterly.Quarter = data.cached("meeting_quarter", compute, quarter, filters, order, project_ids, start)
+    q: quarterly.Quarter = data.cached("meeting_quarter", prepare_quarter, quarter, filters, order, project_ids, start)
     return q
 
 
