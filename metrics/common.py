@@ -118,6 +118,13 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]
     return frame
 
 
+def scope_ids(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> list[str]:
+    """The ids of the projects ``filters`` keep (every project without filters), sorted."""
+    sql = f"WITH {SCOPE_CTE} SELECT project_id FROM scope ORDER BY project_id"
+    rows = con.execute(sql, (filters or NO_FILTERS).params()).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def context(
     con: duckdb.DuckDBPyConnection,
     as_of: dt.date,

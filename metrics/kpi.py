@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Final
 
 import duckdb
@@ -213,6 +214,20 @@ def kpi_trend(
     sums["kpi_index"] = sums["wa"] / sums["weight"].where(sums["weight"] > 0)
     per_project = typed(sums, {"project_id": "text", "period": "date", "kpi_index": "float"})
     return per_indicator, per_project
+
+
+def trend_in_scope(
+    trend: tuple[pd.DataFrame, pd.DataFrame], project_ids: Iterable[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``kpi_trend`` of a filter, taken from the unfiltered one: a project's trend depends on its
+    own indicators only, so the filtered trend is the rows of the projects in scope (what the
+    dashboard does: one computation serves every filter)."""
+    ids = set(project_ids)
+    per_indicator, per_project = trend
+    return (
+        per_indicator[per_indicator["project_id"].isin(ids)].reset_index(drop=True),
+        per_project[per_project["project_id"].isin(ids)].reset_index(drop=True),
+    )
 
 
 def trend_band(per_project: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:

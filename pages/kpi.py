@@ -4,6 +4,7 @@ over time, with the list of indicators."""
 import streamlit as st
 
 from metrics import kpi
+from metrics.common import NO_FILTERS, scope_ids
 from ui import charts, data, kpi_view, labels, shell
 from ui.session import link_params, tr
 from ui.tables import table
@@ -71,7 +72,13 @@ else:
         st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(project), ind=str(indicator)))
 
 st.subheader(tr("kpi.trend_title"))
-per_indicator, per_project = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, view.filters)
+# computed once for every project, then cut to the filter's (ui.warm computes it ahead)
+everything = data.cached("kpi_trend", kpi.kpi_trend, view.as_of, NO_FILTERS)
+per_indicator, per_project = (
+    everything
+    if view.filters == NO_FILTERS
+    else kpi.trend_in_scope(everything, data.cached("scope_ids", scope_ids, view.filters))
+)
 if per_project.empty:
     st.caption(tr("kpi.trend_none"))
 else:

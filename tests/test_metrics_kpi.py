@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from pandas.api.typing import NaTType
 
-from metrics.common import Filters
-from metrics.kpi import indicator_achievement, kpi_by_criterion, kpi_index, kpi_trend, trend_band
+from loaders import store
+from metrics.common import Filters, scope_ids
+from metrics.kpi import indicator_achievement, kpi_by_criterion, kpi_index, kpi_trend, trend_band, trend_in_scope
 from tests.builders import D, make_store, project
 
 # project start 2026-01-01, deadline 2026-12-31 (364 days): on 2026-07-02 (182 days) expected = 0.5
@@ -194,3 +195,20 @@ def test_by_criterion(con: duckdb.DuckDBPyConnection) -> None:
     assert out.loc["transparency", "indicators"] == 1
     assert out.loc["transparency", "kpi_index"] == pytest.approx(0.7)
     assert out.loc["transparency", "on_track"] == 1
+
+
+def test_the_trend_of_a_filter_is_the_unfiltered_trend_cut_to_its_projects(demo_store: Path) -> None:
+    """The dashboard computes the trend once and cuts it per filter (``trend_in_scope``): it must
+    be what computing it with the filter gives."""
+    _, demo_con = store.snapshot(demo_store)
+    as_of = dt.date(2026, 9, 30)
+    everything = kpi_trend(demo_con, as_of)
+    programs = [r[0] for r in demo_con.execute("SELECT DISTINCT program FROM projects ORDER BY 1").fetchall()]
+    curators = [r[0] for r in demo_con.execute("SELECT DISTINCT curator FROM projects ORDER BY 1").fetchall()]
+    cases = [Filters(program=p) for p in programs] + [Filters(curator=c) for c in curators[:3]]
+    cases.append(Filters(project_ids=("P01", "P03")))
+    for f in cases:
+        wanted = kpi_trend(demo_con, as_of, f)
+        got = trend_in_scope(everything, scope_ids(demo_con, f))
+        for a, b in zip(got, wanted, strict=True):
+            pd.testing.assert_frame_equal(a, b.reset_index(drop=True))
