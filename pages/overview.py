@@ -28,7 +28,9 @@ if pic.status.empty:
     st.info(tr("common.none_in_filter"))
     st.stop()
 before = previous_quarter_end(view.as_of)
-now, then = headline(pic), headline(data.pic(before, view.filters))
+now, then = data.memo(
+    "overview.headline", lambda: (headline(pic), headline(data.pic(before, view.filters))), view.as_of, view.filters
+)
 since = tr("common.vs_quarter", date=f"{before:%d.%m.%Y}")
 # ---- the headline numbers and the decision list: what needs the curator, worst first
 ordered = data.memo("overview.decisions", lambda: decision_list(pic.status), view.as_of, view.filters)

@@ -26,14 +26,14 @@ def warming(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> Path:
 def test_the_demo_warms_its_own_date_and_the_quarter_before_it(warming: Path) -> None:
     with store.session(warming, read_only=True) as con:
         demo = store.demo_as_of(con)
-        assert demo == dt.date(2026, 9, 30)  # a quarter end: the quarter it closes is the one reviewed
-        assert warm.days(con, dt.date(2026, 11, 30)) == [demo]
+        assert demo == dt.date(2026, 9, 30)
+        assert warm.days(con, dt.date(2026, 11, 30)) == [demo, dt.date(2026, 6, 30)]
 
 
 def test_days_are_today_and_the_last_quarter_end(empty_db: Path) -> None:
     with store.session(empty_db, read_only=True) as con:
         assert warm.days(con, dt.date(2026, 11, 30)) == [dt.date(2026, 11, 30), dt.date(2026, 9, 30)]
-        assert warm.days(con, dt.date(2026, 9, 30)) == [dt.date(2026, 9, 30)]
+        assert warm.days(con, dt.date(2026, 9, 30)) == [dt.date(2026, 9, 30), dt.date(2026, 6, 30)]
 
 
 def test_a_new_snapshot_warms_the_pictures_the_meeting_and_each_program(
@@ -43,7 +43,7 @@ def test_a_new_snapshot_warms_the_pictures_the_meeting_and_each_program(
     assert warm.wait(timeout=120)
     live = data._live_for(str(warming))
     assert live.con is not None
-    day = warm.days(live.con.cursor())[0]
+    day, before = warm.days(live.con.cursor())
     computed: list[object] = []
 
     def spy(*args: object, **kw: object) -> None:
@@ -57,6 +57,9 @@ def test_a_new_snapshot_warms_the_pictures_the_meeting_and_each_program(
     for program in programs:
         one = data._picture(str(warming), live.version, None, day, Filters(program=program), live.con)
         assert set(one.status["project_id"]) < set(whole.status["project_id"])
+        assert (
+            data._picture(str(warming), live.version, None, before, Filters(program=program), live.con).as_of == before
+        )
     assert computed == []
 
     def not_again(*args: object) -> Any:

@@ -4,7 +4,7 @@ When the server starts and whenever the data version changes (an upload, a rollb
 background thread computes what users open first, into the very caches the pages read
 (``ui.data``): every metric as of today and as of the last quarter end (the quarter the meeting
 reviews), that quarter's meeting agenda with its briefs, the KPI trend (every filter cuts it from
-the one of all projects), and each program's picture as of today (the filter users change most).
+the one of all projects), and each program's picture at both dates (the filter users change most).
 A page that asks while the thread is at it waits for the same computation rather than doing it
 twice; a newer data version supersedes one the thread has not started.
 
@@ -25,7 +25,7 @@ import duckdb
 
 from loaders import store
 from metrics import kpi
-from metrics.common import NO_FILTERS, Filters, previous_quarter_end, quarter_end
+from metrics.common import NO_FILTERS, Filters, previous_quarter_end
 
 from . import data
 from . import meeting_view as mv
@@ -82,10 +82,9 @@ def _run() -> None:
 
 def days(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> list[dt.date]:
     """The as-of dates users open first: today (or the demo's date while the demo is all the store
-    holds) and the last quarter end before it."""
+    holds) and the last quarter end before it (the Overview compares with it)."""
     first = store.demo_as_of(con) or on or today()
-    last_quarter = quarter_end(first) if quarter_end(first) == first else previous_quarter_end(first)
-    return list(dict.fromkeys((first, last_quarter)))
+    return [first, previous_quarter_end(first)]
 
 
 def warm(path: str, version: int, con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> None:
@@ -102,7 +101,8 @@ def warm(path: str, version: int, con: duckdb.DuckDBPyConnection, on: dt.date | 
         data.warm_cached(path, version, "meeting_quarter", mv.prepare_quarter, args, con)
         data.warm_cached(path, version, "kpi_trend", kpi.kpi_trend, (dates[0], NO_FILTERS), con)
         rows = cursor.execute("SELECT DISTINCT program FROM projects WHERE program IS NOT NULL ORDER BY 1").fetchall()
-        for (program,) in rows[:MAX_PROGRAMS]:
-            data.warm_picture(path, version, dates[0], Filters(program=str(program)), con)
+        for day in dates:  # the Overview of a program shows it against the last quarter end
+            for (program,) in rows[:MAX_PROGRAMS]:
+                data.warm_picture(path, version, day, Filters(program=str(program)), con)
     finally:
         cursor.close()
