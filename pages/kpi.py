@@ -1,6 +1,7 @@
 """KPI and target indicators (DOMAIN §4.1): achievement against the expected level, by group and
 over time, with the list of indicators."""
 
+import pandas as pd
 import streamlit as st
 
 from metrics import kpi
@@ -79,9 +80,12 @@ per_indicator, per_project = (
     if view.filters == NO_FILTERS
     else kpi.trend_in_scope(everything, data.cached("scope_ids", scope_ids, view.filters))
 )
-if per_project.empty:
-    st.caption(tr("kpi.trend_none"))
-else:
+
+
+@st.fragment
+def trend(per_indicator: pd.DataFrame, per_project: pd.DataFrame) -> None:
+    """The trend charts of the project picked here: picking another redraws only them (a fragment),
+    not the page's bullets and table."""
     pid = st.selectbox(
         tr("kpi.trend_pick"),
         sorted(per_project["project_id"].unique()),
@@ -106,6 +110,12 @@ else:
     )
     charts.show(projects_fig, key="kpi_trend_projects", where=left)
     charts.show(indicators_fig, key="kpi_trend_indicators", where=right)
+
+
+if per_project.empty:
+    st.caption(tr("kpi.trend_none"))
+else:
+    trend(per_indicator, per_project)
     st.caption(tr("kpi.trend_hint"))
     if per_project["project_id"].nunique() > kpi_view.TREND_LINES_MAX:
         st.caption(tr("kpi.trend_band_hint", max=kpi_view.TREND_LINES_MAX))
