@@ -71,6 +71,8 @@ def test_a_new_snapshot_warms_the_pictures_the_meeting_and_each_program(
     assert q.quarter_end == quarter and not q.agenda.empty
     trend = data._cached(str(warming), live.version, None, "kpi_trend", (day, NO_FILTERS), not_again, live.con)
     assert not trend[1].empty
+    digest = data._cached(str(warming), live.version, None, "digest", (before, day, NO_FILTERS), not_again, live.con)
+    assert digest["from"] == before.isoformat() and digest["to"] == day.isoformat()
 
 
 def test_off_means_off(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,8 @@ When the server starts and whenever the data version changes (an upload, a rollb
 background thread computes what users open first, into the very caches the pages read
 (``ui.data``): every metric as of today and as of the last quarter end (the quarter the meeting
 reviews), that quarter's meeting agenda with its briefs, the KPI trend (every filter cuts it from
-the one of all projects), and each program's picture at both dates (the filter users change most).
+the one of all projects), what changed since that quarter end (the digest page), and each program's
+picture at both dates (the filter users change most).
 A page that asks while the thread is at it waits for the same computation rather than doing it
 twice; a newer data version supersedes one the thread has not started.
 
@@ -28,6 +29,7 @@ from metrics import kpi
 from metrics.common import NO_FILTERS, Filters, previous_quarter_end
 
 from . import data
+from . import digest_view as dv
 from . import meeting_view as mv
 from .session import today
 
@@ -100,6 +102,7 @@ def warm(path: str, version: int, con: duckdb.DuckDBPyConnection, on: dt.date | 
         args = (reviewed, NO_FILTERS, mv.DEFAULT_ORDER, None, mv.DEFAULT_START)
         data.warm_cached(path, version, "meeting_quarter", mv.prepare_quarter, args, con)
         data.warm_cached(path, version, "kpi_trend", kpi.kpi_trend, (dates[0], NO_FILTERS), con)
+        data.warm_cached(path, version, "digest", dv.compute, (dates[1], dates[0], NO_FILTERS), con)
         rows = cursor.execute("SELECT DISTINCT program FROM projects WHERE program IS NOT NULL ORDER BY 1").fetchall()
         for day in dates:  # the Overview of a program shows it against the last quarter end
             for (program,) in rows[:MAX_PROGRAMS]:
