@@ -72,7 +72,7 @@ def test_a_new_snapshot_warms_the_pictures_the_meeting_and_each_program(
     trend = data._cached(str(warming), live.version, None, "kpi_trend", (day, NO_FILTERS), not_again, live.con)
     assert not trend[1].empty
     digest = data._cached(str(warming), live.version, None, "digest", (before, day, NO_FILTERS), not_again, live.con)
-    assert digest["from"] == before.isoformat() and digest["to"] == day.isoformat()
+    assert digest["from"]["as_of"] == before.isoformat() and digest["to"]["as_of"] == day.isoformat()
 
 
 def test_off_means_off(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
