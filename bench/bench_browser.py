@@ -300,10 +300,14 @@ def _options(p: Probe, label: str) -> list[str]:
     return names
 
 
+def _query(args: argparse.Namespace) -> str:
+    return f"?lang={args.lang}" + (f"&as_of={args.as_of}" if args.as_of else "")
+
+
 def dashboard_steps(b: Any, srv: Server, args: argparse.Namespace) -> list[Step]:
     context = new_context(b, args.lang)
     p = Probe.open(context)
-    query = f"?as_of={args.as_of}&lang={args.lang}"
+    query = _query(args)
     steps = [p.step("first load · server just up", partial(p.page.goto, srv.url + "/" + query), navigates=True)]
     for path in PAGES:
         steps.append(p.step(f"page switch · {path}", _nav(p, path)))
@@ -350,7 +354,7 @@ def floor_steps(b: Any, srv: Server, args: argparse.Namespace) -> list[Step]:
 def sessions_rss(b: Any, srv: Server, args: argparse.Namespace) -> list[tuple[int, float]]:
     """The server's RSS with 1, then ``args.sessions`` sessions open (each loaded two pages)."""
     out, contexts = [], []
-    query = f"?as_of={args.as_of}&lang={args.lang}"
+    query = _query(args)
     for n in range(1, args.sessions + 1):
         context = new_context(b, args.lang)
         p = Probe.open(context)
@@ -403,7 +407,7 @@ def summary(title: str, steps: list[Step]) -> None:
 def run(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file", nargs="?", type=Path, default=make_ministry.DEFAULT_OUT)
-    ap.add_argument("--as-of", default="2026-09-30")
+    ap.add_argument("--as-of", help="the as-of date in the link (default: none, so today, as users open it)")
     ap.add_argument("--lang", default="en", choices=("kk", "ru", "en"))
     ap.add_argument("--repeat", type=int, default=3, help="filter changes and next teams per page")
     ap.add_argument("--sessions", type=int, default=10, help="sessions open for the memory figure")
@@ -418,7 +422,7 @@ def run(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "ministry.duckdb"
         shutil.copy(source, db)
         env = {"PMO_DB": str(db), "PMO_AUTH": "open"}
-        print(f"{args.file.name} in {source.name}; as of {args.as_of}; {os.cpu_count()} cores")
+        print(f"{args.file.name} in {source.name}; as of {args.as_of or 'today'}; {os.cpu_count()} cores")
         with browser() as b:
             with server("app.py", env, Path(tmp) / "app.log", args.profile) as srv:
                 steps = dashboard_steps(b, srv, args)
