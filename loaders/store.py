@@ -1,4 +1,4 @@
-"""The versioned store in DuckDB.
+"""The versioned store, in a DuckDB file or (``postgresql://…``) in PostgreSQL.
 
 Every table of the contract has a history table ``h_<table>`` holding every version of every
 row with the batch that wrote it, and a view ``<table>`` with the current version of each
@@ -9,12 +9,18 @@ rolled back, which restores the state before it. Nothing is ever deleted.
 
 SQL here only ever interpolates identifiers taken from the schema (an allowlist); values are
 always bound parameters.
+
+A store named by a ``postgresql://`` URL (``PMO_DB``, or wherever a path is passed) lives in
+PostgreSQL, and every connection handed out is one of this process's in-memory DuckDB copy of it
+(``loaders.store_pg``): the SQL stays DuckDB's, and ``transaction`` sends each write on. This
+module is the only one that knows which backend holds the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import threading
 import time
 import typing
@@ -42,15 +48,54 @@ CHECKPOINT_THRESHOLD: Final = "128MB"
 BUSY_WAIT_DEFAULT: Final = 30.0
 
 
-def default_db_path() -> Path:
-    """``PMO_DB`` if set, else ``data/pmo.duckdb`` in the project."""
+def default_db_path() -> Path | str:
+    """``PMO_DB`` if set (a file, or a ``postgresql://`` URL), else ``data/pmo.duckdb`` in the
+    project."""
     env = os.environ.get("PMO_DB")
-    return Path(env) if env else DEFAULT_DB
+    if not env:
+        return DEFAULT_DB
+    return env if _in_postgres(env) else Path(env)
+
+
+def _target(path: str | Path | None) -> str:
+    return str(path) if path is not None else str(default_db_path())
+
+
+#: a store named so lives in PostgreSQL (``loaders.store_pg``, imported only then)
+POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+def _in_postgres(target: str) -> bool:
+    return target.startswith(POSTGRES_SCHEMES)
+
+
+def display(path: str | Path | None = None) -> str:
+    """The store's name for a message (a URL without its password)."""
+    target = _target(path)
+    if _in_postgres(target):
+        from . import store_pg
+
+        return store_pg.redact(target)
+    return target
+
+
+class StoreUnreachable(RuntimeError):
+    """The database server holding the store did not answer (a PostgreSQL store)."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"{target}: {reason}")
 
 
 def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store; ``":memory:"`` gives a private in-memory store."""
-    target = str(path) if path is not None else str(default_db_path())
+    """Open (creating if needed) the store; ``":memory:"`` gives a private in-memory store. A
+    PostgreSQL store gives a connection of this process's copy of it, brought up to date."""
+    target = _target(path)
+    if _in_postgres(target):
+        from . import store_pg
+
+        return store_pg.connect(target)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
@@ -191,8 +236,16 @@ def session(
 
     Waits up to ``wait`` seconds (default ``busy_wait()``) while another process holds the file,
     calling ``on_wait(holder)`` once when it starts waiting; then raises ``StoreBusy``. A store
-    that does not exist yet, or has an older schema, is created or brought up to date first."""
-    target = str(path) if path is not None else str(default_db_path())
+    that does not exist yet, or has an older schema, is created or brought up to date first.
+    In PostgreSQL a reading session never waits for another process, and a writing one holds
+    the store's lock until it ends (two writers take turns, as with a file)."""
+    target = _target(path)
+    if _in_postgres(target):
+        from . import store_pg
+
+        with store_pg.session(target, read_only=read_only, wait=wait, on_wait=on_wait) as con:
+            yield con
+        return
     with _exclusive(target, wait) as deadline:
         if read_only:
             _up_to_date(target, deadline, on_wait)
@@ -213,8 +266,13 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
 
 def signature(path: str | Path | None = None) -> tuple[int, ...]:
     """Changes whenever the file (or its write-ahead log) is written: a cheap test, made on every
-    rerun, of whether the data version needs reading again."""
-    target = Path(str(path) if path is not None else default_db_path())
+    rerun, of whether the data version needs reading again. In PostgreSQL: the store's version
+    as this process last heard of it."""
+    if _in_postgres(_target(path)):
+        from . import store_pg
+
+        return store_pg.signature(_target(path))
+    target = Path(_target(path))
     out: list[int] = []
     for p in (target, target.with_name(target.name + ".wal")):
         try:
@@ -521,7 +579,14 @@ def _add_new_fields(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> bool:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All or nothing: any exception rolls every statement back."""
+    """All or nothing: any exception rolls every statement back. On a PostgreSQL store's
+    connection the write goes to PostgreSQL in one transaction there, under the store's lock."""
+    pg = sys.modules.get(f"{__package__}.store_pg")  # not imported: no PostgreSQL store in this process
+    mirror = pg.mirror_of(con) if pg is not None else None
+    if mirror is not None:
+        with mirror.transaction(con):
+            yield
+        return
     con.execute("BEGIN TRANSACTION")
     try:
         yield
@@ -544,9 +609,11 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
 def mark_demo(con: duckdb.DuckDBPyConnection, batch_id: int, as_of: dt.date) -> None:
     """Remember that ``batch_id`` is the demo portfolio, which describes the portfolio as of
     ``as_of`` (``demo_as_of``)."""
-    con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('demo_batch', ?), ('demo_as_of', ?)", [str(batch_id), as_of.isoformat()]
-    )
+    with transaction(con):
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('demo_batch', ?), ('demo_as_of', ?)",
+            [str(batch_id), as_of.isoformat()],
+        )
 
 
 def demo_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -681,3 +748,93 @@ def table_specs() -> dict[str, TableSpec]:
     from .schema import table_specs as specs
 
     return specs()
+
+
+#: the tables that are the store (everything else: the current rows and the views, is made from
+#: them), besides the history ``h_<table>`` of every table of the contract
+BASE_TABLES: Final = (
+    "meta",
+    "batches",
+    "batch_files",
+    "batch_stats",
+    "settings",
+    "calendar_days",
+    "rag_overrides",
+    "users",
+    "sessions",
+    "profiles",
+    "audit",
+)
+
+
+def base_tables() -> tuple[str, ...]:
+    """Every table the store keeps (not worked out from others): ``BASE_TABLES`` and the history."""
+    return (*BASE_TABLES, *(f"h_{t}" for t in table_names()))
+
+
+# --------------------------------------------------------------------------------------------
+# Copying a store to another place (a DuckDB file to PostgreSQL, or back)
+
+
+class StoreNotEmpty(RuntimeError):
+    """``copy`` into a store that already holds something."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        super().__init__(f"{target} is not empty")
+
+
+class SameStore(ValueError):
+    """``copy`` of a store onto itself."""
+
+
+def copy(source: str | Path | None, target: str | Path) -> dict[str, int]:
+    """Copy every base table of ``source`` into ``target``, an empty store (a DuckDB file is
+    created), in one transaction of the target; the current rows are worked out there and the
+    next batch number follows the last. Returns the rows copied per table. ``StoreNotEmpty``
+    when the target holds any row besides its schema's (nothing is written then)."""
+    src_name, dst_name = _target(source), _target(target)
+    if _same(src_name, dst_name):
+        raise SameStore(display(dst_name))
+    copied: dict[str, int] = {}
+    with session(src_name, read_only=True) as src, session(dst_name) as dst, transaction(dst):
+        if not _blank(dst):
+            raise StoreNotEmpty(display(dst_name))
+        for name in base_tables():
+            rows = src.sql(f"SELECT * FROM {q(name)}").to_arrow_table()  # noqa: S608 - a schema name
+            copied[name] = rows.num_rows
+            dst.register("_rows", rows)
+            try:
+                if name == "meta":
+                    dst.execute("INSERT OR REPLACE INTO meta SELECT * FROM _rows")
+                else:
+                    dst.execute(f"INSERT INTO {q(name)} BY NAME SELECT * FROM _rows")  # noqa: S608
+            finally:
+                dst.unregister("_rows")
+        refresh_current(dst)
+        row = fetch_one(dst, "SELECT coalesce(max(batch_id), 0) FROM batches")
+        dst.execute("DROP SEQUENCE batch_seq")
+        dst.execute(f"CREATE SEQUENCE batch_seq START {int(str(row[0] if row else 0)) + 1}")
+    return copied
+
+
+def _same(a: str, b: str) -> bool:
+    if _in_postgres(a) or _in_postgres(b):
+        return a == b
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _blank(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds no row besides the schema's own (``meta``)."""
+    counts = " UNION ALL ".join(f"SELECT count(*) FROM {q(name)}" for name in base_tables() if name != "meta")  # noqa: S608
+    return all(int(r[0]) == 0 for r in con.execute(counts).fetchall())
+
+
+def disconnect(path: str | Path | None = None) -> None:
+    """Let go of what this process keeps open for the store: a PostgreSQL store's copy and its
+    connections (a DuckDB file is never kept open)."""
+    target = _target(path)
+    if _in_postgres(target):
+        from . import store_pg
+
+        store_pg.disconnect(target)

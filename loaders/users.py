@@ -220,7 +220,7 @@ def _token_hash(token: str) -> str:
 
 def start_session(con: duckdb.DuckDBPyConnection, account: Account, hours: float = SESSION_HOURS) -> str:
     """A random token for the browser's cookie; the store keeps only its hash, and until when it
-    holds."""
+    holds (inside the caller's ``store.transaction``, with the sign-in's audit row)."""
     token = secrets.token_urlsafe(32)
     now = dt.datetime.now()
     con.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
@@ -245,4 +245,6 @@ def session_account(con: duckdb.DuckDBPyConnection, token: str) -> Account | Non
 
 
 def end_session(con: duckdb.DuckDBPyConnection, token: str) -> None:
+    """Forget a browser's session (inside the caller's ``store.transaction``, with the sign-out's
+    audit row)."""
     con.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])

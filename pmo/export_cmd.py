@@ -90,7 +90,7 @@ def _refused(message: str, out: TextIO) -> int:
 def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
     """A page as PDF (exports.paper: the document, then Chromium through Playwright)."""
     from exports import paper
-    from loaders import audit
+    from loaders import audit, store
     from metrics.common import Filters
 
     from .cli import acting
@@ -121,7 +121,8 @@ def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
             lang=args.lang,
             file=args.out.name,
         )
-        audit.record(con, actor, "export", "pdf", detail)
+        with store.transaction(con):
+            audit.record(con, actor, "export", "pdf", detail)
     try:
         data = paper.pdf(document)
     except paper.PaperError as exc:
@@ -135,7 +136,7 @@ def cmd_pdf(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """The exports (python-pptx, xlsxwriter, python-docx) and the metrics are imported here, when
     used."""
-    from loaders import audit
+    from loaders import audit, store
     from metrics.common import Filters
 
     from .cli import acting
@@ -160,7 +161,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         detail = _scope(
             args, quarter=args.quarter.isoformat(), lang=args.lang, program=args.program, file=args.out.name
         )
-        audit.record(con, actor, "export", args.format, detail)
+        with store.transaction(con):
+            audit.record(con, actor, "export", args.format, detail)
     if args.format == "protocol":
         data = protocol.build(minutes, args.lang)
     else:

@@ -178,7 +178,7 @@ def _signed_in(actor: Actor, account: users.Account | None = None) -> None:
     new tab does not ask again, for ``users.SESSION_HOURS``)."""
     st.session_state[KEY_ACTOR] = actor
     st.session_state[KEY_CHECKED] = time.monotonic()
-    with data.write() as con:
+    with data.write() as con, store.transaction(con):
         audit.record(con, actor, "sign_in", actor.login, {"source": actor.source})
         if account is not None:
             token = users.start_session(con, account)
@@ -332,7 +332,7 @@ def _local_screen() -> None:
         account = users.authenticate(con, key, password)
     if account is None:
         _failed(key)
-        with data.write() as con:
+        with data.write() as con, store.transaction(con):
             audit.record(con, Actor(key or "?", key or "?", Role.VIEWER, "local"), "sign_in_failed", key)
         st.error(tr("auth.wrong"), icon=":material/error:")
         return
@@ -349,7 +349,7 @@ def sidebar_user(actor: Actor) -> None:
     st.caption(tr("auth.signed_in_as", user=md(actor.name), role=tr(f"role.{actor.role.value}")))
     if st.button(tr("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", type="tertiary"):
         token = st.session_state.pop(KEY_TOKEN, None)
-        with data.write() as con:
+        with data.write() as con, store.transaction(con):
             audit.record(con, actor, "sign_out", actor.login)
             if token:
                 users.end_session(con, token)

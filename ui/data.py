@@ -10,6 +10,11 @@ sessions are threads: every use of the snapshot takes its own ``.cursor()``. Met
 cached by (database, data version, batch, as-of date, filters); every upload, rollback or settings
 change bumps the data version, so the next rerun computes afresh (and old entries age out).
 
+A store in PostgreSQL (``PMO_DB=postgresql://…``) goes through the same calls: ``loaders.store``
+hands out connections of this process's in-memory copy of it, the signature is the version this
+process last heard of (another server's upload shows at the next rerun), and every write goes to
+PostgreSQL.
+
 When the sidebar names a batch, the pages compute from the store as it stood right after it
 (``loaders.batch_state``): a snapshot of its own, taken once per batch and data version. The
 Upload and Settings pages read the current data (``live_cursor``), and every write goes to the
@@ -76,10 +81,10 @@ def _fresh(live: _Live, *, wait: float) -> None:
                 live.signature, live.stale = sig, False
                 return
         version, con = store.snapshot(live.path, wait=wait)
-    except store.StoreBusy:
+    except (store.StoreBusy, store.StoreUnreachable):
         if live.con is None:
             raise
-        live.stale = True  # another process is writing: keep what we have, look again next rerun
+        live.stale = True  # another process is writing (or the server is away): keep what we have
         return
     live.version, live.con, live.signature, live.stale = version, con, sig, False
     from . import warm  # it reads through this module
@@ -311,7 +316,7 @@ def audited_export(actor: Actor, what: str, detail: Mapping[str, object], build:
 
     def run() -> T:
         out = build()
-        with store.session(db_path()) as con:
+        with store.session(db_path()) as con, store.transaction(con):
             audit.record(con, actor, "export", what, dict(detail))
         return out
 
