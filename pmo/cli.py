@@ -138,7 +138,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         return t(f"cli.help.{key}", h)
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=None, help=tx("db"))
+    common.add_argument("--db", default=None, metavar="STORE", help=tx("db"))  # a file or a postgresql:// URL
     common.add_argument("--lang", choices=LANGS, default=_env_lang(), help=tx("lang"))
     common.add_argument("--user", default=_user(), help=tx("user"))
     common.add_argument("--wait", type=_wait, default=None, metavar="SECONDS", help=tx("wait"))
@@ -181,7 +181,7 @@ def _register_extensions(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser, tx: Callable[[str], str]
 ) -> None:
     """Commands that live with the metrics and the exports."""
-    for module in ("pmo.report_cmd", "pmo.diff_cmd", "pmo.export_cmd", "pmo.users_cmd"):
+    for module in ("pmo.report_cmd", "pmo.diff_cmd", "pmo.export_cmd", "pmo.users_cmd", "pmo.store_cmd"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -200,7 +200,8 @@ class Stop(Exception):
 
 
 class StoreUnusable(Exception):
-    """The store file cannot be opened at all: a folder, not a DuckDB file, no permission."""
+    """The store cannot be opened at all: a folder, not a DuckDB file, no permission, a database
+    server that does not answer."""
 
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
@@ -227,8 +228,8 @@ def opened(args: argparse.Namespace, *, read_only: bool = False) -> Iterator[duc
             con = stack.enter_context(
                 store.session(args.db, read_only=read_only, wait=args.wait, on_wait=_waiting(args))
             )
-        except duckdb.IOException as exc:  # a lock held by another process is StoreBusy, not this
-            raise StoreUnusable(str(args.db or store.default_db_path()), str(exc)) from exc
+        except (duckdb.IOException, store.StoreUnreachable) as exc:  # a lock held elsewhere is StoreBusy
+            raise StoreUnusable(store.display(args.db), str(exc)) from exc
         yield con
 
 
@@ -246,8 +247,8 @@ def at_batch(args: argparse.Namespace, out: TextIO) -> Iterator[duckdb.DuckDBPyC
     except store.BatchUnknown as exc:
         print(t("cli.batch_unknown", args.lang, batch=exc.batch_id), file=notes(args, out))
         raise Stop(EXIT_REFUSED) from exc
-    except duckdb.IOException as exc:  # a lock held by another process is StoreBusy, not this
-        raise StoreUnusable(str(args.db or store.default_db_path()), str(exc)) from exc
+    except (duckdb.IOException, store.StoreUnreachable) as exc:  # a lock held elsewhere is StoreBusy
+        raise StoreUnusable(store.display(args.db), str(exc)) from exc
     try:
         yield con
     finally:
@@ -537,7 +538,7 @@ def _main(argv: Sequence[str] | None, out: TextIO | None) -> int:
 def failure(exc: Exception, args: argparse.Namespace, out: TextIO) -> int | None:
     """A failure the user can act on, said in words on ``out``: its exit code; None for a bug."""
     from loaders.access import AccessDenied
-    from loaders.store import StoreBusy
+    from loaders.store import StoreBusy, StoreUnreachable
 
     lang = args.lang
     if isinstance(exc, StoreBusy):
@@ -548,6 +549,9 @@ def failure(exc: Exception, args: argparse.Namespace, out: TextIO) -> int | None
         return EXIT_DENIED
     if isinstance(exc, StoreUnusable):
         print(t("cli.store_unusable", lang, path=exc.path, reason=exc.reason), file=out)
+        return EXIT_USAGE
+    if isinstance(exc, StoreUnreachable):  # the database server went away during the work
+        print(t("cli.store_unusable", lang, path=exc.target, reason=exc.reason), file=out)
         return EXIT_USAGE
     if isinstance(exc, EOFError):  # a prompt (the password) with no terminal and nothing on stdin
         print(t("cli.no_input", lang), file=out)
