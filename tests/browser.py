@@ -53,9 +53,15 @@ def healthy(url: str) -> bool:
 
 @contextmanager
 def streamlit_server(
-    db: Path, log_dir: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (), port: int | None = None
+    db: Path | str,
+    log_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
-    """``streamlit run app.py`` on loopback with ``db`` as its store; yields its URL."""
+    """``streamlit run app.py`` on loopback with ``db`` as its store (a file or a PostgreSQL
+    URL); yields its URL."""
     port = port or free_port()
     log = (log_dir / f"streamlit-{port}.log").open("w")
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]

@@ -37,7 +37,7 @@ def project(pid: str, **kw: object) -> dict[str, object]:
     return row
 
 
-def make_store(path: Path, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> duckdb.DuckDBPyConnection:
+def make_store(path: str | Path, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> duckdb.DuckDBPyConnection:
     """A store at ``path`` holding ``tables`` (field -> value rows, enums as English keys)."""
     wb = template.build("en")
     for table, rows in tables.items():

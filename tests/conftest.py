@@ -1,4 +1,6 @@
-"""Shared fixtures: a DuckDB store in ``tmp_path`` holding a small valid baseline portfolio.
+"""Shared fixtures: a DuckDB store in ``tmp_path`` holding a small valid baseline portfolio; a
+throw-away PostgreSQL cluster per test process (``pg_cluster``) and an empty database of it per
+test (``pg_url``).
 
 The dashboard's tests run in open demo mode unless they create accounts (accounts turn sign-in
 on); the tests of sign-in and roles set up their own."""
@@ -15,6 +17,7 @@ import pytest
 
 from loaders import store
 from loaders.importer import import_files
+from tests import pgcluster
 from tests.builders import as_user
 
 os.environ.setdefault("PMO_AUTH", "open")
@@ -96,3 +99,27 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store.connect(path).close()
     monkeypatch.setenv("PMO_DB", str(path))
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL: one throw-away cluster per test process (each pytest-xdist worker has its own, on
+# a port of its own), a fresh database per test.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """A PostgreSQL cluster in a temporary folder, stopped and removed after the tests."""
+    if pgcluster.bindir() is None:
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed (make test installs them as root)")
+    with pgcluster.cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pgcluster.Cluster) -> Iterator[str]:
+    """An empty database of its own (``postgresql://…``); this process lets go of it and it is
+    dropped after the test."""
+    url = pg_cluster.create_database()
+    yield url
+    store.disconnect(url)
+    pg_cluster.drop_database(url)

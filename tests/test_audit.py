@@ -1,5 +1,8 @@
 """The audit log: a row for every action that changes the store (and for exports), with who, when
-and what; chained by hashes so that ``pmo audit verify`` finds a changed, removed or inserted row."""
+and what; chained by hashes so that ``pmo audit verify`` finds a changed, removed or inserted row.
+
+The rows every action leaves are checked on a DuckDB file and on PostgreSQL (``any_db``); the
+tampering tests edit a DuckDB file by hand (``test_store_pg`` tampers with PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -37,6 +40,16 @@ def db(tmp_path: Path, demo_store: Path) -> Path:
     return path
 
 
+@pytest.fixture(params=["duckdb", "postgresql"])
+def any_db(request: pytest.FixtureRequest, db: Path) -> str | Path:
+    """The demo store in a DuckDB file, or copied into an empty PostgreSQL database."""
+    if request.param == "duckdb":
+        return db
+    url = str(request.getfixturevalue("pg_url"))
+    store.copy(db, url)
+    return url
+
+
 def log(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, dict[str, object]]]:
     rows = audit.entries(con, as_user("auditor"))
     return [
@@ -47,8 +60,8 @@ def log(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, dict[str, o
     ][::-1]
 
 
-def test_every_action_leaves_a_row_saying_who_what_and_how(db: Path, tmp_path: Path) -> None:
-    con = store.connect(db)
+def test_every_action_leaves_a_row_saying_who_what_and_how(any_db: str | Path, tmp_path: Path) -> None:
+    con = store.connect(any_db)
     aliya, curator = as_user("Aliya"), as_user("Marat", Role.CURATOR)
     changed = tmp_path / "p.csv"
     changed.write_text("project_id,name,start_date,end_date\nP01,Renamed,15.01.2025,31.12.2026\n", encoding="utf-8")
@@ -93,12 +106,13 @@ def test_every_action_leaves_a_row_saying_who_what_and_how(db: Path, tmp_path: P
     assert details[("rollback", "2")] == {"undone": [2]}
 
 
-def test_the_command_line_audits_exports_and_account_changes(db: Path, tmp_path: Path) -> None:
-    code, _ = run("export", "pptx", str(tmp_path / "q.pptx"), "--quarter", "2026-Q3", "--db", str(db), "--lang", "ru")
+def test_the_command_line_audits_exports_and_account_changes(any_db: str | Path, tmp_path: Path) -> None:
+    db = str(any_db)
+    code, _ = run("export", "pptx", str(tmp_path / "q.pptx"), "--quarter", "2026-Q3", "--db", db, "--lang", "ru")
     assert code == 0
-    code, text = run("users", "add", "aliya", "--role", "coordinator", "--oidc", "--db", str(db), "--lang", "en")
+    code, text = run("users", "add", "aliya", "--role", "coordinator", "--oidc", "--db", db, "--lang", "en")
     assert code == 0, text
-    code, text = run("audit", "list", "--format", "json", "--db", str(db), "--user", "aliya")
+    code, text = run("audit", "list", "--format", "json", "--db", db, "--user", "aliya")
     assert code == 0, text
     entries = json.loads(text)
     assert [e["action"] for e in entries][:2] == ["user_add", "export"]

@@ -386,6 +386,10 @@ BAD_RUNS: list[tuple[str, int, str]] = [
     ("audit list --since yesterday", 2, ""),
     ("audit list --action nope", 2, ""),
     ("audit list --format xml --db $S", 2, ""),
+    ("store copy --db $S", 2, ""),  # --to is required
+    ("store copy --db $S --to $S", 2, ""),
+    ("store copy --db $S --to $NOTDB", 2, ""),
+    ("store copy --db $OUT/new.duckdb --to $S", 1, ""),  # the target holds data
 ]
 
 #: (argv, exit code, standard input) that do their work, in this order, on one store
@@ -418,6 +422,8 @@ GOOD_RUNS: list[tuple[str, int, str]] = [
     ("audit list --db $S --user aliya", 0, ""),
     ("audit list --db $S --user aliya --format csv", 0, ""),
     ("audit list --db $S --user aliya --format json", 0, ""),
+    ("store copy --db $S --to $OUT/moved.duckdb", 0, ""),
+    ("report --db $OUT/moved.duckdb --as-of 2026-09-30", 0, ""),
 ]
 
 

@@ -1,4 +1,9 @@
-"""The versioned store: batches, diffs, history, rollback, all-or-nothing imports."""
+"""The versioned store: batches, diffs, history, rollback, all-or-nothing imports.
+
+Every test that takes the ``db`` or ``con`` fixture runs twice: on a DuckDB file and on an empty
+PostgreSQL database. The schema-migration tests at the end stay on DuckDB: they make an older
+store by hand, dropping views and columns of a DuckDB file (``tests/test_store_pg.py`` has the
+PostgreSQL counterpart)."""
 
 from __future__ import annotations
 
@@ -51,13 +56,16 @@ def with_row(rows: Rows, key: str, **changes: object) -> Rows:
     return out
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "pmo.duckdb"
+@pytest.fixture(params=["duckdb", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """The store: a DuckDB file in ``tmp_path``, or an empty PostgreSQL database."""
+    if request.param == "duckdb":
+        return tmp_path / "pmo.duckdb"
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-def con(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def con(db: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     c = store.connect(db)
     yield c
     c.close()
@@ -332,13 +340,14 @@ def test_defaults_for_new_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path) -
     ]
 
 
-def test_store_survives_closing_and_reopening(db: Path, tmp_path: Path) -> None:
+def test_store_survives_closing_and_reopening(db: str | Path, tmp_path: Path) -> None:
     con = store.connect(db)
     load(con, write_xlsx(tmp_path / "a.xlsx", {"projects": PROJECTS}))
     load(con, write_xlsx(tmp_path / "b.xlsx", {"projects": with_row(PROJECTS, "P1", name="Renamed")}))
     store.rollback(con, 2, as_user("tester"))
     version = store.data_version(con)
     con.close()
+    store.disconnect(db)  # PostgreSQL: this process's copy is gone, the next opening loads it afresh
 
     con = store.connect(db)
     try:
@@ -508,13 +517,13 @@ def test_imported_rows_validate_with_the_pydantic_models(con: duckdb.DuckDBPyCon
                 assert value(con, sql) == 0, (table, f.name)
 
 
-def test_current_rows_kept_ready_match_their_definition(tmp_path: Path) -> None:
+def test_current_rows_kept_ready_match_their_definition(db: str | Path) -> None:
     """``c_<table>`` (updated row by row on import) always equals ``latest_<table>`` (the definition)."""
     from loaders.schema import TABLES
     from tests.builders import D, make_store, project
 
     con = make_store(
-        tmp_path / "c.duckdb",
+        db,
         {
             "projects": [project("P1"), project("P2")],
             "team": [{"project_id": "P1", "person": "A  B", "role": "analyst", "allocation_pct": 50}],
@@ -539,7 +548,8 @@ def test_current_rows_kept_ready_match_their_definition(tmp_path: Path) -> None:
 
 def test_a_store_of_the_previous_schema_gains_the_new_field_and_keeps_its_rows(tmp_path: Path) -> None:
     """A store written before projects had ``reported_rag`` (schema 3): opened, it gains the
-    column, keeps every row, and the same file imported again changes nothing."""
+    column, keeps every row, and the same file imported again changes nothing. (DuckDB only: the
+    older file is made by hand; ``test_store_pg`` does the same to a PostgreSQL store.)"""
     from tests.conftest import BASELINE
 
     path = tmp_path / "old.duckdb"
@@ -572,7 +582,8 @@ def test_a_store_of_the_previous_schema_gains_the_new_field_and_keeps_its_rows(t
 
 def test_a_store_of_schema_5_gains_the_roadmaps_and_the_indicators_direction(tmp_path: Path) -> None:
     """A store written before the Decree 881 roadmaps (schema 5): opened, it gains the four roadmap
-    tables, empty, and ``indicators.direction_id``, and keeps every indicator."""
+    tables, empty, and ``indicators.direction_id``, and keeps every indicator. (DuckDB only: the
+    older file is made by hand.)"""
     from tests.conftest import BASELINE
 
     path = tmp_path / "old.duckdb"
@@ -605,7 +616,8 @@ def test_a_store_of_schema_5_gains_the_roadmaps_and_the_indicators_direction(tmp
 def test_a_store_of_schema_4_gains_the_decisions_table_and_keeps_its_rows(tmp_path: Path) -> None:
     """A store written before the quarterly meeting's decisions were a table (schema 4): opened,
     it gains ``h_decisions``, ``latest_decisions``, ``c_decisions`` and the view, empty, keeps every
-    row of the other tables, and takes decisions on the next import."""
+    row of the other tables, and takes decisions on the next import. (DuckDB only: the older file
+    is made by hand.)"""
     from tests.conftest import BASELINE
 
     path = tmp_path / "old.duckdb"
