@@ -64,7 +64,8 @@ def streamlit_server(
     URL); yields its URL."""
     port = port or free_port()
     log = (log_dir / f"streamlit-{port}.log").open("w")
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    # started as make run starts it (ui.serve: streamlit run app.py, with its work begun before the first visit)
+    command = [sys.executable, "-m", "ui.serve", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     command += ["--server.fileWatcherType", "none", "--global.developmentMode", "false", *args]
     proc = subprocess.Popen(
