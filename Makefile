@@ -51,12 +51,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: setup postgresql
+bench: setup postgresql chromium
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_report
 	$(BIN)/python -m bench.bench_pages
 	$(BIN)/python -m bench.bench_limits
 	$(BIN)/python -m bench.bench_pg
+	$(BIN)/python -m bench.bench_browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
