@@ -45,23 +45,13 @@ from typing import Any, Final
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import make_ministry
+from exports.paper import CHROME_ARGS, CHROMIUM
 from loaders import store
 from loaders.access import open_demo
 from loaders.importer import import_files
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 STORE: Final = ROOT / "bench" / "out" / "ministry.duckdb"
-CHROMIUM: Final = "/usr/bin/chromium"
-CHROME_ARGS: Final = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUIET: Final = 0.6  # seconds the page stays unchanged after the server finished: the step is over
 PAGES: Final = ("digest", "kpi", "risks", "overdue", "roadmaps", "passport", "meeting_load", "budget", "meeting")
 TARGETS: Final = {"first load": 1.5, "page switch": 0.5, "filter": 0.3, "next team": 0.3}
@@ -246,7 +236,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROME_ARGS))
         try:
             yield b
         finally:

@@ -47,17 +47,8 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-CHROMIUM: Final = "/usr/bin/chromium"
-CHROME_ARGS: Final = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from exports.paper import CHROME_ARGS, CHROMIUM
+
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 PAGES: Final = ("", "kpi", "risks", "overdue", "budget")  # "" is the Overview
 HARD_MAX_SESSIONS: Final = 64
@@ -373,7 +364,7 @@ async def _placement(contexts: list[BrowserContext]) -> str:
 async def _warm(pw: Playwright, args: argparse.Namespace, urls: list[str]) -> float:
     """One unmeasured session per server through every page and filter option; its seconds."""
     t = time.monotonic()
-    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROME_ARGS))
     try:
         contexts = [await browser.new_context(viewport={"width": 1280, "height": 800}) for _ in urls]
         await asyncio.gather(*(Session(0, _run(args, u), c).warm() for u, c in zip(urls, contexts, strict=True)))
@@ -401,7 +392,7 @@ async def ramp(args: argparse.Namespace, servers: list[int], warm_urls: list[str
                     break
                 while len(sessions) < n:
                     if len(sessions) % args.per_browser == 0:
-                        browsers.append(await pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS))
+                        browsers.append(await pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROME_ARGS)))
                     context = await browsers[-1].new_context(viewport={"width": 1280, "height": 800}, locale="kk-KZ")
                     session = Session(len(sessions), run, context)
                     session.task = asyncio.create_task(session.main())

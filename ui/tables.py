@@ -116,7 +116,10 @@ _BLANK: Final = frozenset({"", "None", "<NA>", "nan"})
 
 def _is_blank(s: pd.Series) -> bool:
     """Whether no row holds anything (looked at until the first value that is something)."""
-    for value in s[s.notna()] if s.dtype == object or pd.api.types.is_string_dtype(s) else s.dropna()[:1]:
+    values = s.dropna()
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return values.empty
+    for value in values:
         if isinstance(value, list | tuple | np.ndarray):
             if len(value):
                 return False
