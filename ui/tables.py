@@ -149,9 +149,57 @@ def _formatter(kind: Kind, language: str) -> Callable[[object], str]:
     return fmt
 
 
+def _css_tuples(css: str) -> tuple[tuple[str, str], ...]:
+    """``"a: b; c: d"`` as the Styler keeps it: ``(("a", "b"), ("c", "d"))``."""
+    return tuple((k.strip(), v.strip()) for k, _, v in (p.partition(":") for p in css.split(";")) if k.strip())
+
+
 def styled(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
     """The display frame with its numbers written in the language's style and its status cells
-    coloured (a pandas Styler; the grid keeps sorting the numbers as numbers)."""
+    coloured, as a pandas Styler (the grid keeps sorting the numbers as numbers).
+
+    The Styler arrives already rendered. Streamlit reads a Styler through two of its methods,
+    ``_compute`` and ``_translate``, which build a dictionary for every cell; at 500 rows that was
+    most of a page's server time. Here each number column is written once (``_memo_map``), each
+    distinct status colour once, and those two methods return the result. ``test_tables`` holds
+    this, through Streamlit's own marshalling, byte for byte to what ``Styler.format(...).map(...)``
+    gives, so a change of either library shows there and not in the pages."""
+    language = lang()
+    body: list[list[dict[str, object]]] = []
+    positions = {label: j for j, label in enumerate(frame.columns)}
+    for c in cols:
+        label = tr(c.header)
+        j = positions[label]
+        column = frame[label]
+        if c.kind in NUMERIC:
+            texts = _memo_map(column, _formatter(c.kind, language)).tolist()
+        else:  # only the missing cells change: they show the placeholder
+            texts = [numbers.MISSING if missing else None for missing in column.isna().tolist()]
+        body.append([{"id": f"row{i}_col{j}", "display_value": t} for i, t in enumerate(texts) if t is not None])
+    selectors: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for c in cols:
+        if c.kind != "rag":
+            continue
+        label = tr(c.header)
+        j = positions[label]
+        css = _memo_map(frame[label], rag.cell_style).tolist()
+        for i, rule in enumerate(css):
+            if rule:
+                selectors.setdefault(_css_tuples(str(rule)), []).append(f"row{i}_col{j}")
+    rendered = {
+        "body": body,
+        "cellstyle": [{"props": list(props), "selectors": cells} for props, cells in selectors.items()],
+        "table_styles": [],
+    }
+    styler = frame.style
+    setattr(styler, "_compute", lambda: styler)  # noqa: B010  (an instance's own, not the class's)
+    setattr(styler, "_translate", lambda *_args, **_kwargs: rendered)  # noqa: B010
+    return styler
+
+
+def styled_by_pandas(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
+    """What ``styled`` stands for, done by the pandas Styler cell by cell (the reference of
+    ``test_tables``)."""
     language = lang()
     formats: dict[Any, Callable[[object], str] | str | None] = {
         tr(c.header): _formatter(c.kind, language) for c in cols if c.kind in NUMERIC
