@@ -69,7 +69,8 @@ window.__pmoLast = performance.now();
 new MutationObserver((records) => {
   for (const r of records) {
     const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-    if (!el) continue;
+    // a canvas's children are never drawn (the grid rewrites its text for screen readers there)
+    if (!el || el.closest('canvas')) continue;
     const box = el.closest('[data-testid=stElementContainer]') || el;
     if (el.closest('.pmo-timer') || (box.querySelector && box.querySelector('.pmo-timer'))) continue;
     window.__pmoLast = performance.now();
