@@ -81,7 +81,7 @@ pv.print_table(
     cache=keep,
 )
 trend = data.cached("passport.trend", pp.indicator_trend, pid, view.as_of)
-pv.indicator_charts(data.memo("passport.trend_charts", lambda: pv.indicator_figures(trend), *keep), first=focus)
+pv.indicator_charts(data.memo("passport.trend_chart", lambda: pv.indicator_figure(trend, focus), *keep, focus))
 
 st.subheader(tr("passport.plan_title"))
 if not acts.empty:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -286,3 +287,34 @@ def test_a_project_carrying_out_a_roadmap_direction_shows_it(demo_db: Path) -> N
     assert t("passport.roadmap.next", "ru", step=step, date="30.09.2026").replace("«", "") in shown.replace("«", "")
     other = open_page("passport", lang="ru", pid="P06")  # no direction of any roadmap
     assert t("passport.roadmap.title", "ru") not in "".join(h.value for h in other.html)
+
+
+def _trend(at: AppTest) -> dict[str, object]:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("passport_trend")]
+    assert len(charts) == 1, "the indicators' trends are one figure of small charts"
+    spec: dict[str, object] = json.loads(charts[0].proto.spec)
+    return spec
+
+
+def _indicators(db: Path, pid: str) -> list[str]:
+    with store.session(db, read_only=True) as con:
+        return sorted(str(i) for i in pp.indicator_trend(con, pid, AS_OF)["indicator_id"].unique())
+
+
+def test_the_indicators_trends_are_small_charts_of_one_figure(demo_db: Path) -> None:
+    at = open_page("passport", pid="P06")
+    assert not errors(at)
+    ids = _indicators(demo_db, "P06")
+    spec = _trend(at)
+    traces = spec["data"]
+    assert isinstance(traces, list) and len(traces) == 2 * len(ids) > 2  # expected pace and achievement each
+    titles = [str(a["text"]) for a in spec["layout"]["annotations"]]  # type: ignore[index]
+    assert [x.split("<br>")[0] for x in titles] == [f"<b>{i}</b>" for i in ids]  # in order, each its own
+    assert sum(bool(t.get("showlegend", True)) for t in traces) == 2  # one legend for all
+
+
+def test_the_indicator_asked_for_leads_the_trends(demo_db: Path) -> None:
+    last = _indicators(demo_db, "P06")[-1]
+    at = open_page("passport", pid="P06", ind=last)
+    titles = [str(a["text"]) for a in _trend(at)["layout"]["annotations"]]  # type: ignore[index]
+    assert titles[0].startswith(f"<b>{last}</b>")

@@ -13,6 +13,7 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 from streamlit.delta_generator import DeltaGenerator
 
 from exports import palette
@@ -368,46 +369,80 @@ def flash() -> None:
 # Charts
 
 
-def indicator_figures(trend: pd.DataFrame) -> list[tuple[str, go.Figure]]:
-    """One small line chart per indicator: achievement against the expected pace, target at 100 %."""
-    figures: list[tuple[str, go.Figure]] = []
-    for iid, rows in trend.groupby("indicator_id", sort=True):
-        fig = go.Figure()
+#: the indicators' small charts: three to a row, each plot this tall, below a title band (the
+#: indicator's id and name on up to three lines) and the dates of the row above
+TREND_COLUMNS: Final = 3
+TREND_PLOT_PX: Final = 200
+TREND_TITLE_PX: Final = 64
+TREND_TICKS_PX: Final = 28
+
+
+def indicator_figure(trend: pd.DataFrame, first: str | None = None) -> go.Figure | None:
+    """The indicators' achievement against the expected pace, target at 100 %: one small chart
+    per indicator, three to a row, in one figure (``first``, the indicator asked for, leads).
+
+    One figure, not one per indicator: the browser sets up every Plotly chart on its own, and a
+    project's ten indicators as ten charts took it half a second to draw."""
+    ids = sorted((str(i) for i in trend["indicator_id"].dropna().unique()), key=lambda i: (i != first, i))
+    if not ids:
+        return None
+    by_id = {str(iid): rows for iid, rows in trend.groupby("indicator_id", sort=False)}
+    rows_n = -(-len(ids) // TREND_COLUMNS)
+    legend_px = 32
+    gap = TREND_TITLE_PX + TREND_TICKS_PX
+    plots = rows_n * TREND_PLOT_PX + (rows_n - 1) * gap
+    height = legend_px + TREND_TITLE_PX + plots + TREND_TICKS_PX
+    titles = []
+    for iid in ids:
+        name = str(by_id[iid]["name"].iloc[0])
+        # the name on two short lines, never cut at the chart's edge
+        titles.append("<br>".join([f"<b>{plot(iid)}</b>", *(plot(x) for x in charts.lines(name, 34, most=2))]))
+    fig = make_subplots(
+        rows=rows_n,
+        cols=TREND_COLUMNS,
+        subplot_titles=titles,
+        horizontal_spacing=0.06,
+        vertical_spacing=gap / plots,
+    )
+    for k, iid in enumerate(ids):
+        rows = by_id[iid]
+        at = {"row": k // TREND_COLUMNS + 1, "col": k % TREND_COLUMNS + 1}
         fig.add_trace(
             go.Scatter(
                 x=rows["period"],
                 y=rows["expected"] * 100,
                 name=tr("passport.expected"),
+                legendgroup="expected",
+                showlegend=k == 0,
                 mode="lines",
                 line={"color": "#90A4AE", "dash": "dash"},
-            )
+            ),
+            **at,
         )
         fig.add_trace(
             go.Scatter(
                 x=rows["period"],
                 y=rows["achievement"] * 100,
                 name=tr("passport.achievement"),
+                legendgroup="achievement",
+                showlegend=k == 0,
                 mode="lines+markers",
                 line={"color": "#1565C0", "width": 3},
-            )
+            ),
+            **at,
         )
-        fig.add_hline(y=100, line_color="#2E7D32", line_width=1)
-        fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
-        fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
-        name = str(rows["name"].iloc[0])
-        # three charts to a row: the name on two short lines, never cut at the chart's edge
-        title = "<br>".join([f"<b>{plot(iid)}</b>", *(plot(x) for x in charts.lines(name, 34, most=2))])
-        fig.update_layout(
-            height=280,
-            margin={"l": 10, "r": 10, "t": 76, "b": 10},
-            title={"text": title, "font": {"size": 13}},
-            font={"family": charts.FONT, "size": 12},
-            plot_bgcolor="white",
-            paper_bgcolor="white",
-            legend={"orientation": "h", "y": -0.25},
-        )
-        figures.append((str(iid), fig))
-    return figures
+        fig.add_hline(y=100, line_color="#2E7D32", line_width=1, **at)
+    fig.update_annotations(font={"size": 13}, yanchor="bottom")
+    fig.update_yaxes(ticksuffix="%", gridcolor="#ECEFF1", rangemode="tozero")
+    fig.update_xaxes(tickformat="%m.%Y", gridcolor="#ECEFF1")
+    return fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": TREND_TITLE_PX + legend_px, "b": TREND_TICKS_PX},
+        font={"family": charts.FONT, "size": 12},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "x": 0, "y": 1, "yref": "container", "yanchor": "top"},
+    )
 
 
 def focused_indicator(indicators: pd.DataFrame) -> str | None:
@@ -431,16 +466,12 @@ def focused_indicator(indicators: pd.DataFrame) -> str | None:
     return str(row["indicator_id"])
 
 
-def indicator_charts(figures: list[tuple[str, go.Figure]], first: str | None = None) -> None:
-    """The indicators' charts three to a row (``first``, the one asked for, leads)."""
-    if not figures:
+def indicator_charts(fig: go.Figure | None) -> None:
+    """The indicators' charts (``indicator_figure``), or a word that there is no trend yet."""
+    if fig is None:
         st.caption(tr("passport.trend_none"))
         return
-    figures = sorted(figures, key=lambda f: f[0] != first)
-    for start in range(0, len(figures), 3):
-        cols = st.columns(3)
-        for col, (iid, fig) in zip(cols, figures[start : start + 3], strict=False):
-            charts.show(fig, key=f"passport_trend_{iid}", where=col)
+    charts.show(fig, key="passport_trend")
 
 
 def activity_gantt(acts: pd.DataFrame, as_of: dt.date) -> go.Figure:
