@@ -115,10 +115,19 @@ def timeline() -> go.Figure:
     )
 
 
-st.caption(tr("overview.timeline_hint"))
-fig = data.memo("overview.timeline", timeline, view.as_of, view.filters)
-event = charts.show(fig, key="overview_gantt", on_select="rerun", selection_mode="points")
-for clicked in charts.picked(fig, event)[:1]:  # a bar opens its project's passport
-    st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))
+# a large portfolio's timeline is drawn on request: thousands of pixels of bars below the table,
+# and the chart library alone costs the browser most of a second on the first screen
+live = int((~pic.status["cancelled"]).sum())
+shown = st.toggle(
+    tr("overview.timeline_show", count=labels.number(live)),
+    value=live <= ov.TIMELINE_OPEN_MAX,
+    key="overview_timeline_shown",
+)
+if shown:
+    st.caption(tr("overview.timeline_hint"))
+    fig = data.memo("overview.timeline", timeline, view.as_of, view.filters)
+    event = charts.show(fig, key="overview_gantt", on_select="rerun", selection_mode="points")
+    for clicked in charts.picked(fig, event)[:1]:  # a bar opens its project's passport
+        st.switch_page("pages/passport.py", query_params=link_params(view, pid=str(clicked)))
 
 paper.show(sheets)  # the same pages as the PDF, for the browser's printing (hidden on screen)

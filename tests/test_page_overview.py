@@ -165,3 +165,30 @@ def test_a_source_rating_is_a_column_beside_the_computed_status(demo_db: Path) -
     assert rows.loc["P02", rating] == "Red"
     ours = str(before.set_index("project_id").loc["P02", "rag_effective"])
     assert rows.loc["P02", t("overview.effective", "en")] == f"{SHAPES[ours]} {t(f'rag.{ours}', 'en')}"
+
+
+def _gantt(at: Any) -> list[Any]:
+    return [c for c in at.get("plotly_chart") if c.proto.id.endswith("overview_gantt")]
+
+
+def test_a_small_portfolio_shows_its_timeline_at_once(demo_db: Path) -> None:
+    at = open_page("overview")
+    assert not errors(at)
+    assert at.toggle(key="overview_timeline_shown").value is True
+    assert len(_gantt(at)) == 1
+
+
+def test_a_large_portfolio_draws_its_timeline_on_request(demo_db: Path, monkeypatch: Any) -> None:
+    """Above ``TIMELINE_OPEN_MAX`` live projects the timeline waits for the toggle: the first
+    screen does not pay for a chart far below it; the toggle says how many bars it holds."""
+    from ui import overview_view
+
+    monkeypatch.setattr(overview_view, "TIMELINE_OPEN_MAX", 3)
+    at = open_page("overview", lang="en")
+    toggle = at.toggle(key="overview_timeline_shown")
+    assert toggle.value is False and not _gantt(at)
+    with store.session(demo_db, read_only=True) as con:
+        live = int((~picture(con, dt.date(2026, 9, 30), Filters()).status["cancelled"]).sum())
+    assert toggle.label == t("overview.timeline_show", "en", count=numbers.number(live, "en"))
+    toggle.set_value(True).run()
+    assert not errors(at) and len(_gantt(at)) == 1

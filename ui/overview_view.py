@@ -23,6 +23,8 @@ from .session import View, lang, tr
 from .tables import Col
 
 LIST_ROWS: Final = 10
+#: the timeline opens by itself up to this many live projects; above, on request
+TIMELINE_OPEN_MAX: Final = 40
 
 #: the full table: the key pinned, then status, KPI and the reasons; the rest after
 PROJECT_COLS: Final = [
