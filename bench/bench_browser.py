@@ -5,9 +5,11 @@
 The workbook (``bench.make_ministry``) goes into a store (kept in ``bench/out/`` and remade when
 the workbook or the schema is newer); a Streamlit server starts on a copy of it (loopback) and
 Debian's Chromium, driven by Playwright, does what a user does: the first load of the Overview
-after the server starts, a switch to every page in the sidebar (the first visit and again), the
-program filter on the Overview and on the KPI page, and on the meeting page the start of the
-presentation and the next team. For every step:
+after the server starts; then, once the server has finished warming its caches, a switch to every
+page in the sidebar (the first visit and again), the program filter on the Overview and on the KPI
+page, on the meeting page the start of the presentation and the next team, and the first load of a
+returning visitor (a new tab: the scripts are in the browser's cache) and of a new one (a new
+browser). For every step:
 
 - ``wall``: from the action to the page's last change (the last DOM mutation, once the server has
   finished and the page stayed still for a while): what the user waits for;
@@ -374,12 +376,14 @@ def dashboard_steps(b: Any, srv: Server, args: argparse.Namespace) -> list[Step]
 def floor_steps(b: Any, srv: Server, args: argparse.Namespace) -> list[Step]:
     context = new_context(b, "en")
     p = Probe.open(context, srv)
-    steps = [p.step("first load · Overview", lambda: p.page.goto(srv.url + "/"), navigates=True)]
+    steps = [p.step("first load · new visitor", lambda: p.page.goto(srv.url + "/"), navigates=True)]
     for _ in range(args.repeat):
         steps.append(p.step("page switch · second", _nav(p, "second")))
         steps.append(p.step("page switch · overview", _nav(p, "overview")))
     for option in ("A", "B", "C")[: args.repeat]:
         steps.append(p.step("filter · overview", _pick(p, "Program", option)))
+    again = Probe.open(context, srv)
+    steps.append(again.step("first load · returning visitor", lambda: again.page.goto(srv.url + "/"), navigates=True))
     context.close()
     return steps
 
