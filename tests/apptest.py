@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,3 +43,18 @@ def select(at: AppTest, key: str) -> Any:
     boxes = [b for b in at.selectbox if b.key == key or str(b.key).startswith(f"{key}@")]
     assert len(boxes) == 1, (key, [b.key for b in at.selectbox])
     return boxes[0]
+
+
+_PRINT_TABLE = re.compile(r'<table class="pmo-print"><thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody></table>', re.S)
+_CELL = re.compile(r"<t[hd]>(.*?)</t[hd]>", re.S)
+
+
+def print_tables(at: Any) -> list[pd.DataFrame]:
+    """The printable HTML tables of the page (``ui.passport_view.table_html``), their cells as read."""
+    out = []
+    for element in at.html:
+        for head, body in _PRINT_TABLE.findall(str(element.value)):
+            columns = [html.unescape(c) for c in _CELL.findall(head)]
+            rows = [[html.unescape(c) for c in _CELL.findall(r)] for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+            out.append(pd.DataFrame(rows, columns=columns))
+    return out

@@ -16,7 +16,7 @@ from loaders import audit, store
 from metrics import passport as pp
 from metrics.overdue import overdue_items
 from metrics.status import project_status
-from tests.apptest import errors, open_page, plain, select
+from tests.apptest import errors, open_page, plain, print_tables, select
 from tests.builders import as_user
 from tests.foreign import rate
 
@@ -30,10 +30,11 @@ def shown_text(at: AppTest) -> list[str]:
     """Every piece of text on the page as read: headings, markdown, captions, messages, table cells."""
     out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
     out += [str(e.value) for e in (*at.info, *at.warning, *at.success, *at.error)]
-    for tbl in at.table:
-        out += [str(c) for c in tbl.value.columns]
-        out += [str(v) for v in tbl.value.to_numpy().ravel()]
-    return [plain(x) for x in out]
+    out = [plain(x) for x in out]
+    for tbl in print_tables(at):  # HTML: the cells are text as read
+        out += [str(c) for c in tbl.columns]
+        out += [str(v) for v in tbl.to_numpy().ravel()]
+    return out
 
 
 def assert_no_raw_keys(at: AppTest) -> None:
@@ -45,9 +46,9 @@ def assert_no_raw_keys(at: AppTest) -> None:
 
 def table_with(at: AppTest, header: str) -> pd.DataFrame:
     """The (static) table of the page that has a column ``header``, its cells as read."""
-    for tbl in at.table:
-        if header in tbl.value.columns:
-            return tbl.value.map(lambda v: plain(v) if isinstance(v, str) else v)
+    for tbl in print_tables(at):
+        if header in tbl.columns:
+            return tbl
     raise AssertionError(f"no table with {header!r}")
 
 
@@ -318,3 +319,13 @@ def test_the_indicator_asked_for_leads_the_trends(demo_db: Path) -> None:
     at = open_page("passport", pid="P06", ind=last)
     titles = [str(a["text"]) for a in _trend(at)["layout"]["annotations"]]  # type: ignore[index]
     assert titles[0].startswith(f"<b>{last}</b>")
+
+
+def test_a_printable_table_is_html_with_every_value_escaped() -> None:
+    from ui.passport_view import table_html
+
+    hostile = '<img src=x onerror="alert(1)">'
+    out = table_html(pd.DataFrame({"<b>head</b>": [hostile, "a & b"]}))
+    assert "<img" not in out and "<b>" not in out
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in out and "a &amp; b" in out
+    assert out.count("<tr>") == 3  # the header and two rows
