@@ -160,8 +160,9 @@ def styled(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
 
     The Styler arrives already rendered. Streamlit reads a Styler through two of its methods,
     ``_compute`` and ``_translate``, which build a dictionary for every cell; at 500 rows that was
-    most of a page's server time. Here each number column is written once (``_memo_map``), each
-    distinct status colour once, and those two methods return the result. ``test_tables`` holds
+    a quarter of the pages' server time (46 ms a table; 17 ms this way). Here each number column
+    is written once (``_memo_map``), each distinct status colour once, and those two methods return
+    the result. ``test_tables`` holds
     this, through Streamlit's own marshalling, byte for byte to what ``Styler.format(...).map(...)``
     gives, so a change of either library shows there and not in the pages."""
     language = lang()
