@@ -185,6 +185,13 @@ def _unreachable(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
+def _raise_if_unreachable(exc: BaseException, url: str) -> None:
+    """``StoreUnreachable`` (from ``exc``) when ``exc`` is the driver saying the server cannot be
+    reached; otherwise nothing (the caller re-raises ``exc`` as it is)."""
+    if isinstance(exc, _adbc_error()) and _unreachable(exc):
+        raise store.StoreUnreachable(redact(url), str(exc)) from exc
+
+
 def _connect(url: str) -> Any:
     """An ADBC connection (one transaction at a time, begun by the first statement)."""
     import adbc_driver_postgresql.dbapi as adbc
@@ -394,8 +401,7 @@ class Mirror:
                 conn.rollback()
             except BaseException as exc:
                 self._drop("_reader")
-                if isinstance(exc, _adbc_error()) and _unreachable(exc):
-                    raise store.StoreUnreachable(redact(self.url), str(exc)) from exc
+                _raise_if_unreachable(exc, self.url)
                 raise
             finally:
                 with suppress(Exception):
@@ -512,8 +518,7 @@ class Mirror:
                     conn.commit()
                 except BaseException as exc:
                     self._drop("_writer")
-                    if isinstance(exc, _adbc_error()) and _unreachable(exc):
-                        raise store.StoreUnreachable(redact(self.url), str(exc)) from exc
+                    _raise_if_unreachable(exc, self.url)
                     raise
             self._session_depth += 1
             try:
@@ -587,8 +592,7 @@ class Mirror:
             con.execute("BEGIN TRANSACTION")
         except BaseException as exc:
             self._abandon(conn)
-            if isinstance(exc, _adbc_error()) and _unreachable(exc):
-                raise store.StoreUnreachable(redact(self.url), str(exc)) from exc
+            _raise_if_unreachable(exc, self.url)
             raise
         return conn, state.get(WHOLE, 0)
 

@@ -28,7 +28,7 @@ from i18n import t
 from loaders import audit, decisions, profiles, store, users
 from loaders.access import Role
 from loaders.changes import decide_change
-from loaders.importer import import_files, prepare
+from loaders.importer import import_files
 from loaders.mapping_builder import build_profile
 from metrics import settings as settings_mod
 from metrics.status import set_rag_override
@@ -36,7 +36,13 @@ from pmo.cli import EXIT_BUSY, EXIT_REFUSED, EXIT_USAGE, main
 from tests import pgcluster
 from tests.builders import as_user
 from tests.conftest import BASELINE
-from tests.test_store import PROJECT_HEAD, PROJECTS, full_workbook, write_xlsx
+from tests.test_store import (
+    PROJECT_HEAD,
+    PROJECTS,
+    assert_a_resaved_baseline_changes_nothing,
+    full_workbook,
+    write_xlsx,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-09-30"
@@ -401,13 +407,7 @@ def test_an_older_postgresql_store_gains_the_new_columns_and_keeps_its_rows(pg_u
                 "WHERE table_name = 'h_projects' AND column_name = 'reported_rag'"
             ).fetchall()
             assert got == [("text",)]
-        from openpyxl import load_workbook
-
-        again = tmp_path / "baseline_saved_again.xlsx"
-        load_workbook(BASELINE).save(again)
-        plan = prepare(con, [again])
-        changed = {name: d.counts.changed for name, d in plan.diffs.items()}
-        assert changed and set(changed.values()) == {0}, changed
+        assert_a_resaved_baseline_changes_nothing(con, tmp_path)
     finally:
         con.close()
 

@@ -11,7 +11,7 @@ a page waits for (an 8-column table of 1,000 rows took 70 ms, of 500 rows 35 ms)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, Literal
@@ -195,20 +195,6 @@ def styled(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
     styler = frame.style
     setattr(styler, "_compute", lambda: styler)  # noqa: B010  (an instance's own, not the class's)
     setattr(styler, "_translate", lambda *_args, **_kwargs: rendered)  # noqa: B010
-    return styler
-
-
-def styled_by_pandas(frame: pd.DataFrame, cols: Sequence[Col]) -> Any:
-    """What ``styled`` stands for, done by the pandas Styler cell by cell (the reference of
-    ``test_tables``)."""
-    language = lang()
-    formats: dict[Any, Callable[[object], str] | str | None] = {
-        tr(c.header): _formatter(c.kind, language) for c in cols if c.kind in NUMERIC
-    }
-    styler = frame.style.format(formats, na_rep=numbers.MISSING)
-    badges: list[Hashable] = [tr(c.header) for c in cols if c.kind == "rag"]
-    if badges:
-        styler = styler.map(rag.cell_style, subset=badges)
     return styler
 
 
